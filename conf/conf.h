@@ -1,0 +1,75 @@
+/*
+ * usmbd configuration: an smb.conf-style INI file parsed into an immutable
+ * talloc'd struct. One option table (name, type, default, min, max) drives
+ * parsing, defaults, range checks and --dump-config.
+ */
+#ifndef USMBD_CONF_H
+#define USMBD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <talloc.h>
+
+enum conf_signing {
+	CONF_SIGNING_AUTO = 0, /* sign when the client asks */
+	CONF_SIGNING_REQUIRED = 1,
+};
+
+struct conf_listen {
+	char *addr; /* numeric IPv4 or IPv6 address ("0.0.0.0", "::") */
+	uint16_t port;
+};
+
+struct conf_share {
+	char *name;    /* as written in the section header */
+	char *path;    /* absolute */
+	char *comment;
+	bool read_only;
+	bool guest_ok;
+	bool is_ipc; /* the built-in IPC$ share */
+};
+
+struct usmbd_conf {
+	char *source; /* file name, or "<builtin>" */
+	struct conf_listen *listen;
+	size_t n_listen;
+	char *users_file;
+	char *state_dir;
+	char *server_name; /* NetBIOS name, upper case */
+	enum conf_signing server_signing;
+	int log_level; /* 0 error, 1 warning, 2 info, 3 debug */
+	uint32_t max_connections;
+	uint32_t max_pdu_size;	    /* largest NBSS message accepted */
+	uint32_t max_read_size;	    /* advertised in NEGOTIATE */
+	uint32_t max_write_size;
+	uint32_t max_trans_size;
+	uint32_t handshake_timeout; /* seconds until SESSION_SETUP must finish */
+	uint32_t io_threads;	    /* thread pool size for blocking file I/O */
+	uint32_t pending_threshold_ms; /* interim STATUS_PENDING after this */
+	struct conf_share *shares;  /* IPC$ is always present, added last */
+	size_t n_shares;
+};
+
+/* The configuration used when usmbd runs without --config. */
+extern const char conf_builtin_default[];
+
+/*
+ * Parses an INI text. On error returns -EINVAL (or -errno) and sets *errmsg
+ * (on mem_ctx) to "name:line: what is wrong".
+ */
+int conf_load_string(TALLOC_CTX *mem_ctx, const char *text,
+		     const char *source_name, struct usmbd_conf **out,
+		     char **errmsg);
+int conf_load_file(TALLOC_CTX *mem_ctx, const char *path,
+		   struct usmbd_conf **out, char **errmsg);
+
+/* Case-insensitive share lookup; NULL if absent. */
+const struct conf_share *conf_find_share(const struct usmbd_conf *c,
+					 const char *name);
+
+/* Writes the effective configuration in INI form. */
+void conf_dump(const struct usmbd_conf *c, FILE *f);
+
+#endif

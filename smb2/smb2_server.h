@@ -1,0 +1,280 @@
+/*
+ * Server-side SMB2 state shared by the dispatcher and the command handlers:
+ * server, connection, session, tree connect, open, and one request element
+ * of a (possibly compound) message. Nothing here knows about sockets: a
+ * connection talks to its transport through struct smb2_transport_ops.
+ */
+#ifndef USMBD_SMB2_SERVER_H
+#define USMBD_SMB2_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <talloc.h>
+#include <tevent.h>
+
+#include "conf/conf.h"
+#include "conf/users.h"
+#include "smb2/ntstatus.h"
+#include "smb2/smb2_crypto.h"
+#include "smb2/smb2_proto.h"
+#include "smb2/wire.h"
+#include "vfs/threadpool.h"
+#include "vfs/vfs.h"
+
+/* Internal marker a handler returns when it will finish later through
+ * smb2_req_complete(). Never sent on the wire. */
+#define SMB2_STATUS_ASYNC NT_STATUS(0xffffffffu)
+
+#define SMB2_MAX_CREDITS 8192	/* per-connection window */
+#define SMB2_CREDIT_UNIT 65536	/* bytes per credit (MS-SMB2 3.3.5.2.5) */
+
+struct smb2_server;
+struct smb2_conn;
+struct smb2_session;
+struct smb2_tcon;
+struct smb2_open;
+struct smb2_msg;
+struct smb2_req;
+
+/* Transport ops (TCP now, SMB Direct later). */
+struct smb2_transport_ops {
+	/* Sends one SMB2 message (without NBSS header) given as iov; takes
+	 * ownership of owner (freed when the bytes have left). -errno. */
+	int (*send)(void *transport, const struct iovec *iov, int iovcnt,
+		    void *owner);
+	void (*disconnect)(void *transport, const char *why);
+	const char *name; /* "tcp", "rdma" */
+};
+
+struct smb2_share_state {
+	const struct conf_share *conf;
+	struct vfs_share *vfs; /* NULL for IPC$ */
+};
+
+/* One file (inode) with all its opens: share modes and delete-pending are
+ * per file (MS-FSA 2.1.5.1.2). */
+struct smb2_file {
+	struct smb2_file *prev, *next;
+	struct smb2_server *srv;
+	uint64_t dev, ino;
+	struct smb2_open *opens; /* list via open->file_prev/next */
+	unsigned n_opens;
+	bool delete_pending;
+	char *relpath; /* current on-disk path of the file, relative */
+	struct smb2_share_state *share;
+};
+
+struct smb2_server {
+	struct tevent_context *ev;
+	const struct usmbd_conf *conf;
+	struct usmbd_users *users;
+	struct threadpool *tp;
+	struct smb2_share_state *shares; /* parallel to conf->shares */
+	size_t n_shares;
+	uint8_t server_guid[16];
+	uint64_t start_time; /* NT time */
+	struct smb2_session *sessions; /* list */
+	uint64_t next_session_id;
+	uint64_t next_persistent_id;
+	struct smb2_file *files;
+	unsigned n_conns;
+	/* counters */
+	uint64_t bytes_in, bytes_out;
+};
+
+struct smb2_conn {
+	struct smb2_conn *prev, *next;
+	struct smb2_server *srv;
+	const struct smb2_transport_ops *ops;
+	void *transport;
+	char *peer; /* "addr:port" for logs */
+	bool terminating;
+
+	/* NEGOTIATE results */
+	bool negotiated;
+	uint16_t dialect;
+	uint8_t client_guid[16];
+	uint16_t client_security_mode;
+	uint32_t client_capabilities;
+	uint32_t server_capabilities;
+	uint16_t cipher;	   /* 0 = none negotiated */
+	enum smb2_sign_alg sign_alg;
+	uint8_t preauth_hash[SMB2_PREAUTH_HASH_SIZE]; /* connection's (3.1.1) */
+	bool signing_required; /* server asked for it (conf) */
+	uint32_t max_trans, max_read, max_write;
+
+	/* credits (MS-SMB2 3.3.1.1): sequence window [seq_low, seq_low+span) */
+	uint64_t seq_low;
+	uint32_t seq_span;	  /* credits granted and not yet used, + used */
+	uint8_t *seq_bitmap;	  /* used ids inside the window */
+	uint32_t credits_granted; /* outstanding grant (window size) */
+
+	struct smb2_req *pending; /* async requests, for CANCEL */
+	uint64_t next_async_id;
+	unsigned n_sessions;
+	struct tevent_timer *handshake_timer;
+};
+
+enum smb2_session_state {
+	SMB2_SESSION_IN_PROGRESS,
+	SMB2_SESSION_VALID,
+	SMB2_SESSION_EXPIRED,
+};
+
+struct smb2_session {
+	struct smb2_session *prev, *next;
+	struct smb2_server *srv;
+	struct smb2_conn *conn; /* the channel it was made on */
+	uint64_t id;
+	enum smb2_session_state state;
+	struct ntlmssp_server *ntlmssp; /* during authentication */
+	char *user;
+	char *domain;
+	bool anonymous;
+	bool signing_required;
+	uint16_t dialect;
+	uint8_t session_key[16];
+	struct smb2_session_keys keys;
+	uint8_t preauth_hash[SMB2_PREAUTH_HASH_SIZE];
+	struct smb2_tcon *tcons; /* list */
+	uint32_t next_tree_id;
+	unsigned n_opens;
+};
+
+struct smb2_tcon {
+	struct smb2_tcon *prev, *next;
+	struct smb2_session *session;
+	uint32_t id;
+	struct smb2_share_state *share;
+	bool read_only;
+	bool is_ipc;
+	uint32_t max_access;
+	struct smb2_open *opens; /* list */
+	uint64_t next_volatile_id;
+};
+
+struct smb2_open {
+	struct smb2_open *prev, *next;		 /* in tcon */
+	struct smb2_open *file_prev, *file_next; /* in file */
+	struct smb2_tcon *tcon;
+	struct smb2_file *file; /* NULL for pipes */
+	uint64_t persistent_id;
+	uint64_t volatile_id;
+	int fd;			/* -1 for pipes */
+	bool is_dir;
+	char *client_name;	/* path as the client gave it (UTF-8, '\\') */
+	uint32_t access_mask;	/* granted */
+	uint32_t share_access;
+	uint32_t create_options;
+	bool delete_on_close;	/* FILE_DELETE_ON_CLOSE on create */
+	uint64_t position;	/* FilePositionInformation */
+	uint32_t mode;		/* FileModeInformation */
+	uint32_t outstanding;	/* async I/O in flight */
+	/* QUERY_DIRECTORY state */
+	struct vfs_dirent *dir_entries;
+	size_t dir_n;
+	size_t dir_pos;
+	char *dir_pattern;
+	bool dir_scanned;
+	/* IPC$ pipe state */
+	void *pipe;
+};
+
+/* One received message (possibly a compound). Freed after its responses
+ * have been sent; every request element is its child. */
+struct smb2_msg {
+	struct smb2_conn *conn;
+	uint8_t *buf; /* the whole message, as received */
+	size_t len;
+	bool encrypted;
+	unsigned n_elems, n_done;
+	struct smb2_req *first;
+	/* the FileId, session and tree a related element inherits
+	 * (MS-SMB2 3.3.5.2.7.2) */
+	uint64_t related_fid_p, related_fid_v;
+	bool related_fid_valid;
+	uint64_t related_session_id;
+	uint32_t related_tree_id;
+	NTSTATUS related_status;
+};
+
+struct smb2_req {
+	struct smb2_req *prev, *next; /* in conn->pending when async */
+	struct smb2_conn *conn;
+	struct smb2_msg *msg;
+	struct smb2_req *next_elem; /* next element of the compound */
+	unsigned index;		    /* position in the compound */
+	struct smb2_hdr hdr;
+	struct wire_slice in;	/* this element: header + body + dynamic */
+	struct wire_slice body; /* in, without the header */
+	struct smb2_session *session;
+	struct smb2_tcon *tcon;
+	bool signed_in;		/* request arrived signed and verified */
+
+	/* response: body written by the handler, optional payload iovec
+	 * appended without copy (READ data); payload_owner freed with msg */
+	struct wire_wr out;
+	const uint8_t *payload;
+	size_t payload_len;
+	NTSTATUS status;
+	uint16_t credits_granted;
+	bool done;
+	bool async;	/* went async: interim response sent or due */
+	uint64_t async_id;
+	bool cancelled;
+	struct tevent_timer *interim_timer;
+	void (*cancel_fn)(struct smb2_req *req); /* optional */
+	void *cancel_private;
+};
+
+/* ---- helpers for handlers ---- */
+
+/*
+ * Looks up the open for FileId (persistent, volatile) in the request's
+ * tree connect; for a related compound element a FileId of all ones means
+ * the FileId of the previous element's CREATE. NULL if none.
+ */
+struct smb2_open *smb2_open_lookup(struct smb2_req *req, uint64_t fid_p,
+				   uint64_t fid_v);
+/* Reads the 16-byte FileId at body offset off and looks it up. */
+struct smb2_open *smb2_open_lookup_at(struct smb2_req *req, size_t off);
+
+/* Completes a request that returned SMB2_STATUS_ASYNC; the response body
+ * (req->out) must be filled for success. */
+void smb2_req_complete(struct smb2_req *req, NTSTATUS status);
+
+/* Marks a request async (interim STATUS_PENDING sent at once); used by
+ * operations that are known to wait (e.g. CHANGE_NOTIFY, blocking LOCK). */
+void smb2_req_go_async(struct smb2_req *req);
+
+/* Current on-disk path of an open's file (follows renames). */
+const char *smb2_open_relpath(const struct smb2_open *o);
+
+/* Converts a client path (UTF-16LE bytes) to a UTF-8 '/'-separated path
+ * relative to the share root, validating names (MS-FSCC 2.1.5). Returns
+ * NT_STATUS_OBJECT_NAME_INVALID / OBJECT_PATH_SYNTAX_BAD on bad input. */
+NTSTATUS smb2_client_path(TALLOC_CTX *mem_ctx, const uint8_t *utf16,
+			  size_t len, char **out);
+
+/* Handlers (one per command file). */
+NTSTATUS smb2_cmd_negotiate(struct smb2_req *req);
+NTSTATUS smb2_cmd_session_setup(struct smb2_req *req);
+NTSTATUS smb2_cmd_logoff(struct smb2_req *req);
+NTSTATUS smb2_cmd_tree_connect(struct smb2_req *req);
+NTSTATUS smb2_cmd_tree_disconnect(struct smb2_req *req);
+NTSTATUS smb2_cmd_create(struct smb2_req *req);
+NTSTATUS smb2_cmd_close(struct smb2_req *req);
+NTSTATUS smb2_cmd_flush(struct smb2_req *req);
+NTSTATUS smb2_cmd_read(struct smb2_req *req);
+NTSTATUS smb2_cmd_write(struct smb2_req *req);
+NTSTATUS smb2_cmd_lock(struct smb2_req *req);
+NTSTATUS smb2_cmd_ioctl(struct smb2_req *req);
+NTSTATUS smb2_cmd_echo(struct smb2_req *req);
+NTSTATUS smb2_cmd_query_directory(struct smb2_req *req);
+NTSTATUS smb2_cmd_change_notify(struct smb2_req *req);
+NTSTATUS smb2_cmd_query_info(struct smb2_req *req);
+NTSTATUS smb2_cmd_set_info(struct smb2_req *req);
+NTSTATUS smb2_cmd_oplock_break(struct smb2_req *req);
+
+#endif
