@@ -1,1 +1,699 @@
-/* placeholder */
+/*
+ * Message processing: compound splitting, the per-element checks of
+ * MS-SMB2 3.3.5.2 (credits, session, signature, tree connect, structure
+ * size), dispatch to the command handlers, async/interim responses and
+ * CANCEL, and response assembly (signing, compound padding).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "conf/log.h"
+#include "smb2/smb2_dispatch.h"
+#include "smb2/smb2_objects.h"
+
+#define SMB2_MAX_COMPOUND 128
+#define SMB2_PRE_NEGOTIATE_MAX (64 * 1024)
+
+typedef NTSTATUS (*smb2_handler)(struct smb2_req *req);
+
+enum {
+	NEED_SESSION = 1,
+	NEED_TCON = 2,
+};
+
+static const struct {
+	smb2_handler fn;
+	unsigned needs;
+} handlers[SMB2_OP_MAX] = {
+	[SMB2_OP_NEGOTIATE] = { smb2_cmd_negotiate, 0 },
+	[SMB2_OP_SESSION_SETUP] = { smb2_cmd_session_setup, 0 },
+	[SMB2_OP_LOGOFF] = { smb2_cmd_logoff, NEED_SESSION },
+	[SMB2_OP_TREE_CONNECT] = { smb2_cmd_tree_connect, NEED_SESSION },
+	[SMB2_OP_TREE_DISCONNECT] = { smb2_cmd_tree_disconnect,
+				      NEED_SESSION | NEED_TCON },
+	[SMB2_OP_CREATE] = { smb2_cmd_create, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_CLOSE] = { smb2_cmd_close, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_FLUSH] = { smb2_cmd_flush, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_READ] = { smb2_cmd_read, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_WRITE] = { smb2_cmd_write, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_LOCK] = { smb2_cmd_lock, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_IOCTL] = { smb2_cmd_ioctl, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_ECHO] = { smb2_cmd_echo, 0 },
+	[SMB2_OP_QUERY_DIRECTORY] = { smb2_cmd_query_directory,
+				      NEED_SESSION | NEED_TCON },
+	[SMB2_OP_CHANGE_NOTIFY] = { smb2_cmd_change_notify,
+				    NEED_SESSION | NEED_TCON },
+	[SMB2_OP_QUERY_INFO] = { smb2_cmd_query_info,
+				 NEED_SESSION | NEED_TCON },
+	[SMB2_OP_SET_INFO] = { smb2_cmd_set_info, NEED_SESSION | NEED_TCON },
+	[SMB2_OP_OPLOCK_BREAK] = { smb2_cmd_oplock_break,
+				   NEED_SESSION | NEED_TCON },
+};
+
+static void msg_continue(struct smb2_msg *msg, struct smb2_req *from);
+
+/* ---- connection lifecycle ---- */
+
+void smb2_conn_terminate(struct smb2_conn *conn, const char *why)
+{
+	if (conn->terminating)
+		return;
+	conn->terminating = true;
+	LOG_INFO("%s: dropping connection: %s", conn->peer, why);
+	conn->ops->disconnect(conn->transport, why);
+}
+
+static void handshake_expired(struct tevent_context *ev,
+			      struct tevent_timer *te, struct timeval now,
+			      void *private_data)
+{
+	struct smb2_conn *conn = private_data;
+	conn->handshake_timer = NULL;
+	smb2_conn_terminate(conn, "no session set up before the deadline");
+}
+
+void smb2_conn_handshake_done(struct smb2_conn *conn)
+{
+	TALLOC_FREE(conn->handshake_timer);
+}
+
+static int conn_destructor(struct smb2_conn *conn)
+{
+	smb2_conn_shutdown(conn);
+	conn->srv->n_conns--;
+	return 0;
+}
+
+struct smb2_conn *smb2_conn_new(TALLOC_CTX *mem_ctx, struct smb2_server *srv,
+				const struct smb2_transport_ops *ops,
+				void *transport, const char *peer)
+{
+	struct smb2_conn *conn = talloc_zero(mem_ctx, struct smb2_conn);
+
+	if (!conn)
+		return NULL;
+	conn->srv = srv;
+	conn->ops = ops;
+	conn->transport = transport;
+	conn->peer = talloc_strdup(conn, peer);
+	conn->next_async_id = 1;
+	smb2_credits_init(&conn->credits, SMB2_MAX_CREDITS);
+	conn->handshake_timer = tevent_add_timer(
+		srv->ev, conn,
+		tevent_timeval_current_ofs(srv->conf->handshake_timeout, 0),
+		handshake_expired, conn);
+	srv->n_conns++;
+	talloc_set_destructor(conn, conn_destructor);
+	return conn;
+}
+
+void smb2_conn_shutdown(struct smb2_conn *conn)
+{
+	struct smb2_session *s, *next;
+
+	/* without multichannel a session lives and dies with its channel */
+	for (s = conn->srv->sessions; s; s = next) {
+		next = s->next;
+		if (s->conn == conn)
+			talloc_free(s);
+	}
+}
+
+uint32_t smb2_conn_max_recv(const struct smb2_conn *conn)
+{
+	return conn->negotiated ? conn->srv->conf->max_pdu_size
+				: SMB2_PRE_NEGOTIATE_MAX;
+}
+
+/* ---- response assembly ---- */
+
+static bool req_should_sign(const struct smb2_req *req,
+			    struct smb2_session **sess)
+{
+	struct smb2_session *s = req->sign_with;
+
+	if (!s && req->session && req->session->state == SMB2_SESSION_VALID &&
+	    !req->session->anonymous &&
+	    (req->session->signing_required || req->signed_in))
+		s = req->session;
+	*sess = s;
+	return s != NULL;
+}
+
+static const uint8_t zero_pad[8];
+
+/*
+ * Appends one element's response to iov (up to 4 entries: header, body,
+ * payload, padding). interim: STATUS_PENDING with an error body.
+ */
+static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
+			 bool interim, bool last, struct iovec *iov)
+{
+	struct smb2_conn *conn = req->conn;
+	struct smb2_hdr h = { 0 };
+	uint8_t *hdr = talloc_array(owner, uint8_t, SMB2_HDR_SIZE);
+	const uint8_t *body;
+	size_t body_len, payload_len = 0, total, pad = 0;
+	struct smb2_session *sess = NULL;
+	int n = 0;
+	static const uint8_t error_body[9] = { 9, 0 };
+
+	if (!hdr)
+		return -ENOMEM;
+	if (interim || req->out.len == 0 || req->out.err) {
+		body = error_body;
+		body_len = sizeof(error_body);
+	} else {
+		body = talloc_steal(owner, req->out.buf);
+		body_len = req->out.len;
+		req->out.buf = NULL;
+		req->out.len = 0;
+		if (req->payload_len) {
+			payload_len = req->payload_len;
+			talloc_steal(owner, req->payload_owner);
+		}
+	}
+	total = SMB2_HDR_SIZE + body_len + payload_len;
+	if (!last && (total & 7))
+		pad = 8 - (total & 7);
+
+	h.credit_charge = req->hdr.credit_charge;
+	h.status = interim ? NT_STATUS_V(NT_STATUS_PENDING)
+			   : NT_STATUS_V(req->status);
+	h.command = req->hdr.command;
+	if (!req->credits_done) {
+		h.credits = smb2_credits_grant(&conn->credits, req->hdr.credits,
+					       req->charge);
+		req->credits_done = true;
+	}
+	h.flags = SMB2_FLAGS_SERVER_TO_REDIR |
+		  (req->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS);
+	if (req->async) {
+		h.flags |= SMB2_FLAGS_ASYNC_COMMAND;
+		h.async_id = req->async_id;
+	} else {
+		h.tree_id = req->tcon ? req->tcon->id : req->hdr.tree_id;
+	}
+	h.next_command = last ? 0 : (uint32_t)(total + pad);
+	h.message_id = req->hdr.message_id;
+	h.session_id = req->session ? req->session->id : req->hdr.session_id;
+	smb2_hdr_encode(hdr, &h);
+
+	iov[n].iov_base = hdr;
+	iov[n++].iov_len = SMB2_HDR_SIZE;
+	iov[n].iov_base = (void *)body;
+	iov[n++].iov_len = body_len;
+	if (payload_len) {
+		iov[n].iov_base = (void *)req->payload;
+		iov[n++].iov_len = payload_len;
+	}
+	if (pad) {
+		iov[n].iov_base = (void *)zero_pad;
+		iov[n++].iov_len = pad;
+	}
+	if (req->preauth_update && req->session && !interim)
+		smb2_preauth_update(req->session->preauth_hash, iov, n);
+	if (req_should_sign(req, &sess)) {
+		uint8_t sig[16];
+		hdr[16] |= SMB2_FLAGS_SIGNED;
+		if (smb2_signature_compute(sess->dialect >= SMB2_DIALECT_300
+						   ? conn->sign_alg
+						   : SMB2_SIGN_HMAC_SHA256,
+					   sess->keys.signing, iov, n,
+					   sig) == 0)
+			memcpy(hdr + SMB2_SIGNATURE_OFFSET, sig, 16);
+	}
+	return n;
+}
+
+/* Sends the done-but-unsent elements of msg (and an interim for
+ * `pending`, if given) as one compound response. */
+static void flush_responses(struct smb2_msg *msg, struct smb2_req *pending)
+{
+	struct smb2_conn *conn = msg->conn;
+	struct smb2_req *r, *list[SMB2_MAX_COMPOUND + 1];
+	unsigned n = 0;
+	TALLOC_CTX *owner;
+	struct iovec *iov;
+	int niov = 0;
+	size_t bytes = 0;
+
+	for (r = msg->first; r; r = r->next_elem) {
+		if (r == pending || (r->done && !r->sent && !r->no_response))
+			list[n++] = r;
+		if (r == pending)
+			break;
+	}
+	if (n == 0 || conn->terminating)
+		return;
+	owner = talloc_new(conn);
+	iov = talloc_array(owner, struct iovec, 4 * n);
+	if (!owner || !iov) {
+		talloc_free(owner);
+		smb2_conn_terminate(conn, "out of memory");
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		bool interim = list[i] == pending;
+		int k = build_element(owner, list[i], interim, i == n - 1,
+				      iov + niov);
+		if (k < 0) {
+			talloc_free(owner);
+			smb2_conn_terminate(conn, "out of memory");
+			return;
+		}
+		niov += k;
+		if (!interim)
+			list[i]->sent = true;
+	}
+	for (int i = 0; i < niov; i++)
+		bytes += iov[i].iov_len;
+	conn->srv->bytes_out += bytes;
+	if (conn->ops->send(conn->transport, iov, niov, owner) != 0)
+		smb2_conn_terminate(conn, "send failed");
+}
+
+/* ---- async requests ---- */
+
+static void req_send_interim(struct smb2_req *req)
+{
+	if (req->async || req->done)
+		return;
+	req->async = true;
+	req->async_id = req->conn->next_async_id++;
+	flush_responses(req->msg, req);
+}
+
+static void interim_timer_fired(struct tevent_context *ev,
+				struct tevent_timer *te, struct timeval now,
+				void *private_data)
+{
+	struct smb2_req *req = private_data;
+	req->interim_timer = NULL;
+	req_send_interim(req);
+}
+
+void smb2_req_go_async(struct smb2_req *req)
+{
+	TALLOC_FREE(req->interim_timer);
+	req_send_interim(req);
+}
+
+static int pending_req_destructor(struct smb2_req *req)
+{
+	if (!req->done)
+		DLIST_REMOVE(req->conn->pending, req);
+	return 0;
+}
+
+static void req_went_async(struct smb2_req *req)
+{
+	uint32_t ms = req->conn->srv->conf->pending_threshold_ms;
+
+	DLIST_ADD(req->conn->pending, req);
+	talloc_set_destructor(req, pending_req_destructor);
+	if (!req->async)
+		req->interim_timer = tevent_add_timer(
+			req->conn->srv->ev, req,
+			tevent_timeval_current_ofs(ms / 1000,
+						   (ms % 1000) * 1000),
+			interim_timer_fired, req);
+}
+
+static void finish_elem(struct smb2_req *req, NTSTATUS status)
+{
+	struct smb2_msg *msg = req->msg;
+
+	req->status = status;
+	req->done = true;
+	if (req->session)
+		msg->related_session_id = req->session->id;
+	if (req->tcon)
+		msg->related_tree_id = req->tcon->id;
+	if (req->hdr.command == SMB2_OP_CREATE)
+		msg->related_status = status;
+}
+
+void smb2_req_complete(struct smb2_req *req, NTSTATUS status)
+{
+	if (req->done)
+		return;
+	TALLOC_FREE(req->interim_timer);
+	DLIST_REMOVE(req->conn->pending, req);
+	talloc_set_destructor(req, NULL);
+	if (req->cancelled && NT_STATUS_IS_OK(status) == false &&
+	    !NT_STATUS_EQUAL(status, NT_STATUS_CANCELLED))
+		status = NT_STATUS_CANCELLED;
+	finish_elem(req, status);
+	if (req->in_handler)
+		return; /* the dispatcher picks it up on return */
+	msg_continue(req->msg, req->next_elem);
+}
+
+static void handle_cancel(struct smb2_req *req)
+{
+	struct smb2_req *p;
+
+	for (p = req->conn->pending; p; p = p->next) {
+		bool match = (req->hdr.flags & SMB2_FLAGS_ASYNC_COMMAND)
+				     ? (p->async && p->async_id ==
+							    req->hdr.async_id)
+				     : (p->hdr.message_id ==
+					req->hdr.message_id);
+		if (!match)
+			continue;
+		p->cancelled = true;
+		if (p->cancel_fn)
+			p->cancel_fn(p);
+		return;
+	}
+}
+
+/* ---- per element checks (MS-SMB2 3.3.5.2) ---- */
+
+/* Size the CreditCharge must cover for the commands that move data. */
+static uint64_t payload_size(const struct smb2_req *req)
+{
+	const uint8_t *b = req->body.p;
+	uint64_t a, c;
+
+	switch (req->hdr.command) {
+	case SMB2_OP_READ:
+	case SMB2_OP_WRITE:
+		return get_le32(b + 4);
+	case SMB2_OP_IOCTL:
+		a = get_le32(b + 28); /* InputCount */
+		c = get_le32(b + 44); /* MaxOutputResponse */
+		return a > c ? a : c;
+	case SMB2_OP_QUERY_DIRECTORY:
+		return get_le32(b + 28);
+	case SMB2_OP_CHANGE_NOTIFY:
+		return get_le32(b + 4);
+	case SMB2_OP_QUERY_INFO:
+		return get_le32(b + 4);
+	default:
+		return 0;
+	}
+}
+
+static bool is_related(const struct smb2_req *req)
+{
+	return req->index > 0 &&
+	       (req->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS);
+}
+
+static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
+{
+	struct smb2_conn *conn = req->conn;
+	uint64_t sid = req->hdr.session_id;
+	struct smb2_session *s;
+
+	if (is_related(req) && sid == UINT64_MAX)
+		sid = req->msg->related_session_id;
+	if (sid == 0 && !(needs & NEED_SESSION))
+		return NT_STATUS_OK;
+	s = smb2_session_lookup(conn, sid);
+	if (!s) {
+		if (!(needs & NEED_SESSION))
+			return NT_STATUS_OK;
+		return NT_STATUS_USER_SESSION_DELETED;
+	}
+	if (s->state == SMB2_SESSION_EXPIRED &&
+	    req->hdr.command != SMB2_OP_SESSION_SETUP &&
+	    req->hdr.command != SMB2_OP_LOGOFF)
+		return NT_STATUS_NETWORK_SESSION_EXPIRED;
+	if (s->state == SMB2_SESSION_VALID && !s->anonymous) {
+		struct iovec iov = { (void *)req->in.p, req->in.len };
+		bool signed_flag = req->hdr.flags & SMB2_FLAGS_SIGNED;
+		enum smb2_sign_alg alg = s->dialect >= SMB2_DIALECT_300
+						 ? conn->sign_alg
+						 : SMB2_SIGN_HMAC_SHA256;
+		if (signed_flag) {
+			if (!smb2_signature_check(alg, s->keys.signing, &iov,
+						  1)) {
+				LOG_WARN("%s: bad signature on %s, mid %llu",
+					 conn->peer,
+					 smb2_command_name(req->hdr.command),
+					 (unsigned long long)
+						 req->hdr.message_id);
+				return NT_STATUS_ACCESS_DENIED;
+			}
+			req->signed_in = true;
+		} else if (s->signing_required &&
+			   req->hdr.command != SMB2_OP_SESSION_SETUP &&
+			   req->hdr.command != SMB2_OP_ECHO) {
+			return NT_STATUS_ACCESS_DENIED;
+		}
+	}
+	if (s->state != SMB2_SESSION_VALID &&
+	    req->hdr.command != SMB2_OP_SESSION_SETUP) {
+		if (needs & NEED_SESSION)
+			return NT_STATUS_USER_SESSION_DELETED;
+		return NT_STATUS_OK;
+	}
+	req->session = s;
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS check_tcon(struct smb2_req *req)
+{
+	uint32_t tid = req->hdr.tree_id;
+
+	if (is_related(req) && tid == UINT32_MAX)
+		tid = req->msg->related_tree_id;
+	req->tcon = smb2_tcon_lookup(req->session, tid);
+	return req->tcon ? NT_STATUS_OK : NT_STATUS_NETWORK_NAME_DELETED;
+}
+
+/*
+ * Runs one element. Returns its status, SMB2_STATUS_ASYNC, or sets
+ * conn->terminating for errors that must drop the connection.
+ */
+static NTSTATUS run_elem(struct smb2_req *req)
+{
+	struct smb2_conn *conn = req->conn;
+	uint16_t cmd = req->hdr.command;
+	uint16_t need_size;
+	unsigned needs;
+	NTSTATUS st;
+
+	if (req->hdr.flags & SMB2_FLAGS_SERVER_TO_REDIR) {
+		smb2_conn_terminate(conn, "response flag on a request");
+		return NT_STATUS_INVALID_PARAMETER;
+	}
+	if (cmd == SMB2_OP_CANCEL) {
+		/* CANCEL consumes no credit and gets no response
+		 * (MS-SMB2 3.3.5.2.3, 3.3.5.16) */
+		req->no_response = true;
+		handle_cancel(req);
+		return NT_STATUS_OK;
+	}
+	req->charge = conn->dialect > SMB2_DIALECT_202 ? req->hdr.credit_charge
+						       : 1;
+	if (!smb2_credits_consume(&conn->credits, req->hdr.message_id,
+				  req->charge)) {
+		smb2_conn_terminate(conn, "MessageId outside the credit window");
+		return NT_STATUS_INVALID_PARAMETER;
+	}
+	if (cmd == SMB2_OP_NEGOTIATE ? conn->negotiated : !conn->negotiated) {
+		smb2_conn_terminate(conn, cmd == SMB2_OP_NEGOTIATE
+						  ? "second NEGOTIATE"
+						  : "request before NEGOTIATE");
+		return NT_STATUS_INVALID_PARAMETER;
+	}
+	if (cmd >= SMB2_OP_MAX || !handlers[cmd].fn)
+		return NT_STATUS_INVALID_PARAMETER;
+	need_size = smb2_req_structure_size(cmd);
+	if (req->body.len < (size_t)(need_size & ~1u) ||
+	    get_le16(req->body.p) != need_size)
+		return NT_STATUS_INVALID_PARAMETER;
+
+	needs = handlers[cmd].needs;
+	st = check_session(req, needs);
+	if (!NT_STATUS_IS_OK(st))
+		return st;
+	if (is_related(req) && !NT_STATUS_IS_OK(req->msg->related_status) &&
+	    cmd != SMB2_OP_CREATE)
+		return req->msg->related_status;
+	if (needs & NEED_TCON) {
+		st = check_tcon(req);
+		if (!NT_STATUS_IS_OK(st))
+			return st;
+	}
+	st = smb2_credits_check_charge(conn->dialect > SMB2_DIALECT_202 &&
+					       (conn->server_capabilities &
+						SMB2_GLOBAL_CAP_LARGE_MTU),
+				       req->charge, payload_size(req));
+	if (!NT_STATUS_IS_OK(st))
+		return st;
+
+	req->in_handler = true;
+	st = handlers[cmd].fn(req);
+	req->in_handler = false;
+	return st;
+}
+
+/* Processes elements from `from` on, in order, until one goes async. */
+static void msg_continue(struct smb2_msg *msg, struct smb2_req *from)
+{
+	struct smb2_conn *conn = msg->conn;
+
+	for (struct smb2_req *req = from; req; req = req->next_elem) {
+		if (conn->terminating)
+			break;
+		NTSTATUS st = run_elem(req);
+		if (NT_STATUS_EQUAL(st, SMB2_STATUS_ASYNC)) {
+			if (req->done)
+				continue; /* completed within the handler */
+			req_went_async(req);
+			return;
+		}
+		finish_elem(req, st);
+	}
+	if (!conn->terminating)
+		flush_responses(msg, NULL);
+	talloc_free(msg);
+}
+
+/* ---- message intake ---- */
+
+static void msg_process(struct smb2_msg *msg)
+{
+	struct smb2_conn *conn = msg->conn;
+	struct smb2_req *prev = NULL;
+	size_t off = 0;
+
+	while (off < msg->len) {
+		struct smb2_req *req;
+		size_t elem_len;
+
+		if (msg->n_elems >= SMB2_MAX_COMPOUND) {
+			smb2_conn_terminate(conn, "compound too long");
+			talloc_free(msg);
+			return;
+		}
+		req = talloc_zero(msg, struct smb2_req);
+		if (!req || !smb2_hdr_decode(msg->buf + off, msg->len - off,
+					     &req->hdr)) {
+			smb2_conn_terminate(conn, "malformed SMB2 header");
+			talloc_free(msg);
+			return;
+		}
+		elem_len = msg->len - off;
+		if (req->hdr.next_command) {
+			if ((req->hdr.next_command & 7) ||
+			    req->hdr.next_command < SMB2_HDR_SIZE ||
+			    req->hdr.next_command > elem_len) {
+				smb2_conn_terminate(conn,
+						    "bad NextCommand in compound");
+				talloc_free(msg);
+				return;
+			}
+			elem_len = req->hdr.next_command;
+		}
+		req->conn = conn;
+		req->msg = msg;
+		req->index = msg->n_elems++;
+		req->in.p = msg->buf + off;
+		req->in.len = elem_len;
+		req->body.p = req->in.p + SMB2_HDR_SIZE;
+		req->body.len = elem_len - SMB2_HDR_SIZE;
+		wire_wr_init(&req->out, req, 128);
+		if (prev)
+			prev->next_elem = req;
+		else
+			msg->first = req;
+		prev = req;
+		off += elem_len;
+		if (!req->hdr.next_command)
+			break;
+	}
+	if (off != msg->len) {
+		smb2_conn_terminate(conn, "trailing bytes after compound");
+		talloc_free(msg);
+		return;
+	}
+	msg_continue(msg, msg->first);
+}
+
+void smb2_conn_recv(struct smb2_conn *conn, uint8_t *buf, size_t len)
+{
+	struct smb2_msg *msg;
+
+	if (conn->terminating) {
+		talloc_free(buf);
+		return;
+	}
+	conn->srv->bytes_in += len;
+	msg = talloc_zero(conn, struct smb2_msg);
+	if (!msg) {
+		talloc_free(buf);
+		smb2_conn_terminate(conn, "out of memory");
+		return;
+	}
+	msg->conn = conn;
+	msg->buf = talloc_steal(msg, buf);
+	msg->len = len;
+	msg->related_status = NT_STATUS_OK;
+
+	if (len >= 4 && get_le32(buf) == SMB1_PROTOCOL_ID) {
+		smb2_smb1_negotiate(msg);
+		return;
+	}
+	if (len >= 4 && get_le32(buf) == SMB2_TRANSFORM_ID) {
+		/* encryption is negotiated by no session yet */
+		smb2_conn_terminate(conn, "encrypted message not expected");
+		talloc_free(msg);
+		return;
+	}
+	if (len < SMB2_HDR_SIZE || get_le32(buf) != SMB2_PROTOCOL_ID) {
+		smb2_conn_terminate(conn, "not an SMB2 message");
+		talloc_free(msg);
+		return;
+	}
+	msg_process(msg);
+}
+
+/* ---- helpers for handlers ---- */
+
+struct smb2_open *smb2_open_lookup(struct smb2_req *req, uint64_t fid_p,
+				   uint64_t fid_v)
+{
+	struct smb2_msg *msg = req->msg;
+	struct smb2_open *o;
+
+	if (fid_p == UINT64_MAX && fid_v == UINT64_MAX && is_related(req)) {
+		if (!msg->related_fid_valid)
+			return NULL;
+		fid_p = msg->related_fid_p;
+		fid_v = msg->related_fid_v;
+	}
+	if (!req->tcon)
+		return NULL;
+	o = smb2_open_find(req->tcon, fid_p, fid_v);
+	if (o) {
+		msg->related_fid_p = fid_p;
+		msg->related_fid_v = fid_v;
+		msg->related_fid_valid = true;
+	}
+	return o;
+}
+
+struct smb2_open *smb2_open_lookup_at(struct smb2_req *req, size_t off)
+{
+	if (off > req->body.len || req->body.len - off < 16)
+		return NULL;
+	return smb2_open_lookup(req, get_le64(req->body.p + off),
+				get_le64(req->body.p + off + 8));
+}
+
+/* Finishes a synthetic single-element message (SMB1 negotiate). */
+void smb2_msg_finish_single(struct smb2_msg *msg, struct smb2_req *req,
+			    NTSTATUS st)
+{
+	msg->first = req;
+	msg->n_elems = 1;
+	finish_elem(req, st);
+	flush_responses(msg, NULL);
+	talloc_free(msg);
+}

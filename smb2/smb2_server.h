@@ -16,6 +16,7 @@
 #include "conf/conf.h"
 #include "conf/users.h"
 #include "smb2/ntstatus.h"
+#include "smb2/smb2_credits.h"
 #include "smb2/smb2_crypto.h"
 #include "smb2/smb2_proto.h"
 #include "smb2/wire.h"
@@ -69,6 +70,7 @@ struct smb2_server {
 	struct tevent_context *ev;
 	const struct usmbd_conf *conf;
 	struct usmbd_users *users;
+	uint64_t users_mtime;
 	struct threadpool *tp;
 	struct smb2_share_state *shares; /* parallel to conf->shares */
 	size_t n_shares;
@@ -104,16 +106,11 @@ struct smb2_conn {
 	bool signing_required; /* server asked for it (conf) */
 	uint32_t max_trans, max_read, max_write;
 
-	/* credits (MS-SMB2 3.3.1.1): sequence window [seq_low, seq_low+span) */
-	uint64_t seq_low;
-	uint32_t seq_span;	  /* credits granted and not yet used, + used */
-	uint8_t *seq_bitmap;	  /* used ids inside the window */
-	uint32_t credits_granted; /* outstanding grant (window size) */
-
 	struct smb2_req *pending; /* async requests, for CANCEL */
 	uint64_t next_async_id;
 	unsigned n_sessions;
 	struct tevent_timer *handshake_timer;
+	struct smb2_credit_window credits;
 };
 
 enum smb2_session_state {
@@ -217,16 +214,42 @@ struct smb2_req {
 	struct wire_wr out;
 	const uint8_t *payload;
 	size_t payload_len;
+	void *payload_owner; /* talloc ptr kept alive until payload is sent */
+	bool preauth_update; /* 3.1.1 SESSION_SETUP: hash the response */
+	struct smb2_session *sign_with; /* sign the response with this */
 	NTSTATUS status;
 	uint16_t credits_granted;
 	bool done;
 	bool async;	/* went async: interim response sent or due */
 	uint64_t async_id;
 	bool cancelled;
+	bool sent;		/* final response has been sent */
+	bool no_response;	/* CANCEL */
+	bool in_handler;
+	bool credits_done;	/* credits granted (maybe in the interim) */
+	uint16_t charge;
 	struct tevent_timer *interim_timer;
 	void (*cancel_fn)(struct smb2_req *req); /* optional */
 	void *cancel_private;
 };
+
+/* ---- connection entry points (used by transports) ---- */
+
+struct smb2_server *smb2_server_new(TALLOC_CTX *mem_ctx,
+				    struct tevent_context *ev,
+				    const struct usmbd_conf *conf);
+struct smb2_conn *smb2_conn_new(TALLOC_CTX *mem_ctx, struct smb2_server *srv,
+				const struct smb2_transport_ops *ops,
+				void *transport, const char *peer);
+/* Hands one received message (an NBSS payload) to the connection; buf
+ * must be a talloc pointer and becomes the connection's. */
+void smb2_conn_recv(struct smb2_conn *conn, uint8_t *buf, size_t len);
+/* Largest message the transport should accept now (small until the
+ * connection has negotiated). */
+uint32_t smb2_conn_max_recv(const struct smb2_conn *conn);
+/* Tears down sessions and opens; called by the transport before it frees
+ * the connection. */
+void smb2_conn_shutdown(struct smb2_conn *conn);
 
 /* ---- helpers for handlers ---- */
 
