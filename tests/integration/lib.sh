@@ -130,8 +130,10 @@ itest_start_usmbd() {
 		  path = $ITEST_DIR/ro
 		  read only = yes
 	EOF
-	if ! printf '%s\n' "$ITEST_PASS" | timeout 10 "$passwd" \
-		--users "$ITEST_DIR/users" "$ITEST_USER" >>"$ITEST_LOG" 2>&1; then
+	if [ ! -s "$ITEST_DIR/users" ] &&
+		! printf '%s\n' "$ITEST_PASS" | timeout 10 "$passwd" \
+			--users "$ITEST_DIR/users" "$ITEST_USER" \
+			>>"$ITEST_LOG" 2>&1; then
 		echo "# usmbd-passwd failed" >&2
 		return 1
 	fi
@@ -184,7 +186,7 @@ itest_start_smbd() {
 		[share]
 		  path = $ITEST_DIR/share
 		  read only = no
-		  create mask = 0644
+		  create mask = 0755
 		  directory mask = 0755
 
 		[ro]
@@ -198,7 +200,7 @@ itest_start_smbd() {
 		return 1
 	fi
 	timeout --signal=TERM 1800 smbd -F --no-process-group --debug-stdout \
-		-s "$d/smb.conf" -d 1 </dev/null >>"$ITEST_LOG" 2>&1 &
+		-s "$d/smb.conf" -d "${ITEST_SMBD_DEBUG:-1}" </dev/null >>"$ITEST_LOG" 2>&1 &
 	ITEST_SERVER_PID=$!
 }
 
@@ -265,11 +267,8 @@ itest_cleanup() {
 	return "$rc"
 }
 
-# Starts the server selected by SERVER and installs the exit trap.
-itest_server_start() {
-	trap itest_cleanup EXIT
-	trap 'exit 130' INT TERM
-	itest_setup_dirs || return 1
+# Starts (or restarts, reusing the directory and port) the server process.
+itest_server_launch() {
 	case "$SERVER" in
 	usmbd) itest_start_usmbd || return 1 ;;
 	smbd) itest_start_smbd || return 1 ;;
@@ -282,11 +281,28 @@ itest_server_start() {
 		itest_dump_log
 		return 1
 	fi
+	export ITEST_SERVER_PID
+}
+
+# Starts the server selected by SERVER and installs the exit trap.
+itest_server_start() {
+	trap itest_cleanup EXIT
+	trap 'exit 130' INT TERM
+	itest_setup_dirs || return 1
+	itest_server_launch || return 1
 	export ITEST_SERVER=$SERVER ITEST_PORT ITEST_USER ITEST_PASS ITEST_DIR \
 		ITEST_SERVER_PID ITEST_CLIENT_CONF ITEST_LOG
 	export ITEST_SHARE_DIR=$ITEST_DIR/share ITEST_RO_DIR=$ITEST_DIR/ro
 	itest_log "$SERVER pid $ITEST_SERVER_PID on 127.0.0.1:$ITEST_PORT," \
 		"dir $ITEST_DIR"
+}
+
+# After a crash: keep the log, start a fresh process on the same port.
+itest_server_restart() {
+	itest_dump_log
+	itest_server_stop
+	echo "# ---- restarting $SERVER ----" >>"$ITEST_LOG"
+	itest_server_launch
 }
 
 # smbclient against SHARE with extra options; stdin is closed.

@@ -1,0 +1,165 @@
+#!/bin/bash
+# Runs a subset of Samba's smbtorture SMB2 suites against the server and
+# reports every subtest. Subtests listed in the known-failures file of the
+# server under test are reported as "xfail" and counted neither way; one
+# that passes again is reported so it can be taken off the list.
+#
+# Usage: SERVER=usmbd|smbd tests/integration/test_smbtorture.sh [TEST...]
+#   TORTURE_TIMEOUT   seconds allowed for one smbtorture run (default 240)
+
+. "$(dirname "$0")/lib.sh"
+
+DEFAULT_TESTS="smb2.connect smb2.read smb2.getinfo smb2.setinfo smb2.dir
+	smb2.rename smb2.delete-on-close-perms smb2.create smb2.compound
+	smb2.credits"
+TESTS=${*:-$DEFAULT_TESTS}
+TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-240}
+
+case "$SERVER" in
+usmbd) KNOWN=$ITEST_LIB_DIR/smbtorture-known-failures.txt ;;
+*) KNOWN=$ITEST_LIB_DIR/smbtorture-known-failures.$SERVER.txt ;;
+esac
+XFAIL=0
+
+if ! command -v smbtorture >/dev/null; then
+	not_ok "smbtorture installed (apt-get install samba-testsuite)"
+	itest_summary
+	exit 1
+fi
+itest_server_start || {
+	not_ok "server start ($SERVER)"
+	itest_summary
+	exit 1
+}
+
+# Prints the reason when NAME is listed in the known-failures file. Lines
+# are "NAME REASON"; a NAME with spaces is written in double quotes.
+known_reason() {
+	[ -f "$KNOWN" ] || return 1
+	awk -v t="$1" '
+		/^[[:space:]]*(#|$)/ { next }
+		{
+			line = $0
+			sub(/^[[:space:]]+/, "", line)
+			if (substr(line, 1, 1) == "\"") {
+				end = index(substr(line, 2), "\"")
+				if (end == 0) next
+				name = substr(line, 2, end - 1)
+				rest = substr(line, end + 2)
+			} else {
+				name = line
+				sub(/[[:space:]].*/, "", name)
+				rest = substr(line, length(name) + 1)
+			}
+			if (name != t) next
+			sub(/^[[:space:]]+/, "", rest)
+			print (rest == "" ? "listed" : rest)
+			found = 1
+			exit
+		}
+		END { exit !found }' "$KNOWN"
+}
+
+# Options as Samba's own selftest passes them (source3/selftest/tests.py).
+torture() {
+	timeout --kill-after=10 "$TORTURE_TIMEOUT" smbtorture \
+		"//127.0.0.1/share" -p "$ITEST_PORT" \
+		-U "$ITEST_USER%$ITEST_PASS" -s "$ITEST_CLIENT_CONF" \
+		--target=samba3 --format=subunit --fullname \
+		--maximum-runtime="$TORTURE_TIMEOUT" \
+		--basedir="$ITEST_DIR/torture" \
+		--option=torture:sharedelay=100000 \
+		--option=torture:writetimeupdatedelay=500000 \
+		--option=torture:progress=no \
+		"$@" </dev/null
+}
+
+# report NAME RESULT REASON: one subtest result from the subunit stream.
+report() {
+	local name=$1 result=$2 why=$3 reason
+	case "$result" in
+	success)
+		if reason=$(known_reason "$name"); then
+			ok "$name (listed as known failure, take it off $KNOWN)"
+		else
+			ok "$name"
+		fi
+		;;
+	skip)
+		echo "skip - $name: $why"
+		;;
+	*)
+		if reason=$(known_reason "$name"); then
+			XFAIL=$((XFAIL + 1))
+			echo "xfail - $name: $reason"
+		else
+			not_ok "$name ($result: $why)"
+		fi
+		;;
+	esac
+}
+
+# Reads smbtorture's subunit output: "result: name [" starts a multi-line
+# reason closed by "]"; its first line is kept.
+parse_results() {
+	local out=$1 line name result why n=0 in_reason=0
+	while IFS= read -r line; do
+		if [ $in_reason -eq 1 ]; then
+			if [ "$line" = "]" ]; then
+				in_reason=0
+				report "$name" "$result" "$why"
+				n=$((n + 1))
+			elif [ -z "$why" ]; then
+				why=${line#../../source4/torture/}
+				why=${why%: }
+			fi
+			continue
+		fi
+		case "$line" in
+		success:* | failure:* | error:* | skip:* | xfail:* | uxsuccess:*)
+			result=${line%%:*}
+			name=${line#*: }
+			why=
+			case "$name" in
+			*" [")
+				name=${name% \[}
+				in_reason=1
+				;;
+			*)
+				report "$name" "$result" ""
+				n=$((n + 1))
+				;;
+			esac
+			;;
+		esac
+	done <"$out"
+	echo "$n"
+}
+
+for t in $TESTS; do
+	out=$ITEST_DIR/torture-$t.out
+	mkdir -p "$ITEST_DIR/torture"
+	start=$(date +%s)
+	torture "$t" >"$out" 2>&1
+	rc=$?
+	# Runs in this shell (no pipe) so the counters add up; the last line
+	# it prints is the number of results.
+	parse_results "$out" >"$out.report"
+	n=$(tail -n 1 "$out.report")
+	sed '$d' "$out.report"
+	itest_log "$t: smbtorture exit $rc, $n results, $(($(date +%s) - start))s"
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		not_ok "$t: finished within ${TORTURE_TIMEOUT}s"
+	elif [ "$n" -eq 0 ]; then
+		tail -n 5 "$out" | sed 's/^/#   /'
+		not_ok "$t: produced results"
+	fi
+	if ! itest_server_alive; then
+		not_ok "$t: server still running afterwards"
+		itest_server_restart || break
+	fi
+done
+
+[ $XFAIL -eq 0 ] || itest_log "$XFAIL known failures (listed in $KNOWN)"
+check "server still running" itest_server_alive
+itest_summary
