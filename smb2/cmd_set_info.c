@@ -1,1 +1,385 @@
-/* placeholder */
+/*
+ * SMB2 SET_INFO (MS-SMB2 2.2.39, 3.3.5.21): times and attributes, size,
+ * delete-on-close and rename of an open, following the object store rules
+ * of MS-FSA 2.1.5.15. The buffers are decoded by smb2_info.c.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smb2/smb2_info.h"
+#include "smb2/smb2_objects.h"
+#include "smb2/smb2_server.h"
+#include "vfs/unicode.h"
+
+static NTSTATUS errno_status(int rc)
+{
+	return ntstatus_from_errno(-rc);
+}
+
+/* MS-FSA 2.1.5.15.1 FileBasicInformation */
+static NTSTATUS set_basic(struct smb2_open *o,
+			  const struct smb2_set_file_info *si)
+{
+	int rc;
+
+	if (!(o->access_mask & FILE_WRITE_ATTRIBUTES))
+		return NT_STATUS_ACCESS_DENIED;
+	if (si->attributes) {
+		if ((si->attributes & FILE_ATTRIBUTE_DIRECTORY) && !o->is_dir)
+			return NT_STATUS_INVALID_PARAMETER;
+		if ((si->attributes & FILE_ATTRIBUTE_TEMPORARY) && o->is_dir)
+			return NT_STATUS_INVALID_PARAMETER;
+		rc = vfs_set_attributes(o->fd, si->attributes);
+		if (rc != 0)
+			return errno_status(rc);
+	}
+	if (si->create_time || si->access_time || si->write_time) {
+		rc = vfs_set_times(o->fd, si->create_time, si->access_time,
+				   si->write_time);
+		if (rc != 0)
+			return errno_status(rc);
+	}
+	return NT_STATUS_OK;
+}
+
+/* EndOfFile, Allocation and ValidDataLength change the data of files. */
+static NTSTATUS set_size(struct smb2_open *o,
+			 const struct smb2_set_file_info *si)
+{
+	struct vfs_stat st;
+	int rc;
+
+	if (!(o->access_mask & FILE_WRITE_DATA))
+		return NT_STATUS_ACCESS_DENIED;
+	if (o->is_dir)
+		return NT_STATUS_INVALID_PARAMETER;
+	switch (si->cls) {
+	case FSCC_FILE_END_OF_FILE_INFORMATION:
+		rc = vfs_truncate(o->fd, si->value);
+		break;
+	case FSCC_FILE_ALLOCATION_INFORMATION:
+		rc = vfs_set_allocation(o->fd, si->value);
+		break;
+	default: /* ValidDataLength: all data up to EOF is valid on POSIX */
+		rc = vfs_fstat(o->fd, &st);
+		if (rc == 0 && si->value > st.size)
+			return NT_STATUS_INVALID_PARAMETER;
+		break;
+	}
+	return rc == 0 ? NT_STATUS_OK : errno_status(rc);
+}
+
+/* true if the directory has entries besides "." and "..". Reads at most
+ * one getdents batch, so it is cheap enough for the event loop. */
+static int dir_has_entries(int dirfd, bool *has)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	*has = false;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			*has = true;
+			break;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* MS-FSA 2.1.5.15.3 FileDispositionInformation(Ex) */
+static NTSTATUS set_disposition(struct smb2_open *o,
+				const struct smb2_set_file_info *si)
+{
+	struct vfs_stat st;
+	bool has = false;
+	int rc;
+
+	if (!(o->access_mask & DELETE_ACCESS))
+		return NT_STATUS_ACCESS_DENIED;
+	if (!si->delete_pending) {
+		o->file->delete_pending = false;
+		return NT_STATUS_OK;
+	}
+	if (strcmp(smb2_open_relpath(o), ".") == 0)
+		return NT_STATUS_CANNOT_DELETE; /* the share root */
+	rc = vfs_fstat(o->fd, &st);
+	if (rc != 0)
+		return errno_status(rc);
+	if ((st.attributes & FILE_ATTRIBUTE_READONLY) && !si->ignore_readonly)
+		return NT_STATUS_CANNOT_DELETE;
+	if (o->is_dir) {
+		rc = dir_has_entries(o->fd, &has);
+		if (rc != 0)
+			return errno_status(rc);
+		if (has)
+			return NT_STATUS_DIRECTORY_NOT_EMPTY;
+	}
+	o->file->delete_pending = true;
+	return NT_STATUS_OK;
+}
+
+/* True if some file open on this server lives below dir ("a/b" holds
+ * "a/b/c"). */
+static bool open_below(struct smb2_server *srv,
+		       const struct smb2_share_state *share, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	for (struct smb2_file *f = srv->files; f; f = f->next) {
+		if (f->share != share || strlen(f->relpath) <= n)
+			continue;
+		if (f->relpath[n] != '/')
+			continue;
+		char *prefix = talloc_strndup(NULL, f->relpath, n);
+		bool below = prefix && name_equal_ci(prefix, dir);
+		talloc_free(prefix);
+		if (below)
+			return true;
+	}
+	return false;
+}
+
+/* Other opens of the source must allow FILE_SHARE_DELETE (MS-FSA
+ * 2.1.5.15.12 via the sharing check of a DELETE open). */
+static bool others_deny_delete(const struct smb2_open *o)
+{
+	for (const struct smb2_open *p = o->file->opens; p; p = p->file_next)
+		if (p != o && !(p->share_access & FILE_SHARE_DELETE))
+			return true;
+	return false;
+}
+
+/* The target path on disk: the resolved parent plus, for a case-only
+ * rename of the file onto itself, the client's spelling of the name. */
+static char *rename_target_path(TALLOC_CTX *mem_ctx, const char *ondisk,
+				const char *client_path)
+{
+	const char *slash = strrchr(ondisk, '/');
+	const char *base = strrchr(client_path, '/');
+
+	base = base ? base + 1 : client_path;
+	if (!slash)
+		return talloc_strdup(mem_ctx, base);
+	return talloc_asprintf(mem_ctx, "%.*s/%s", (int)(slash - ondisk),
+			       ondisk, base);
+}
+
+/* Converts a '/' path to the '\' form kept as the open's client name. */
+static char *client_form(TALLOC_CTX *mem_ctx, const char *path)
+{
+	char *s = talloc_strdup(mem_ctx, path);
+
+	for (char *p = s; p && *p; p++)
+		if (*p == '/')
+			*p = '\\';
+	return s;
+}
+
+struct rename_target {
+	char *client_path; /* '/' separated, as the client spelled it */
+	char *ondisk;
+	bool exists;
+	bool same_file; /* case-only rename of the source itself */
+};
+
+static NTSTATUS resolve_target(TALLOC_CTX *mem_ctx, struct smb2_open *o,
+			       const struct smb2_set_file_info *si,
+			       struct rename_target *t)
+{
+	struct vfs_share *vfs = o->tcon->share->vfs;
+	struct vfs_stat st;
+	NTSTATUS status;
+	int rc;
+
+	if (si->root_directory != 0)
+		return NT_STATUS_INVALID_PARAMETER; /* 3.3.5.21.1 */
+	status = smb2_client_path(mem_ctx, si->name16, si->name16_len,
+				  &t->client_path);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	if (t->client_path[0] == '\0')
+		return NT_STATUS_OBJECT_NAME_INVALID;
+	rc = vfs_resolve(vfs, mem_ctx, t->client_path, &t->ondisk, &t->exists);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return NT_STATUS_OBJECT_PATH_NOT_FOUND;
+	if (rc != 0)
+		return errno_status(rc);
+	t->same_file = false;
+	if (!t->exists)
+		return NT_STATUS_OK;
+	rc = vfs_stat_path(vfs, t->ondisk, &st);
+	if (rc != 0)
+		return errno_status(rc);
+	if (st.dev == o->file->dev && st.file_id == o->file->ino) {
+		t->same_file = true;
+		t->ondisk = rename_target_path(mem_ctx, t->ondisk,
+					       t->client_path);
+		return t->ondisk ? NT_STATUS_OK : NT_STATUS_NO_MEMORY;
+	}
+	/* MS-FSA 2.1.5.15.12: an existing target may be replaced only if
+	 * asked, only if it is a file, and only if nobody has it open */
+	if (!si->replace_if_exists)
+		return NT_STATUS_OBJECT_NAME_COLLISION;
+	if (st.is_dir || (st.attributes & FILE_ATTRIBUTE_READONLY))
+		return NT_STATUS_ACCESS_DENIED;
+	if (smb2_file_find_path(o->tcon->session->srv, o->tcon->share,
+				t->ondisk))
+		return NT_STATUS_ACCESS_DENIED;
+	return NT_STATUS_OK;
+}
+
+/* MS-FSA 2.1.5.15.12 FileRenameInformation */
+static NTSTATUS set_rename(struct smb2_open *o,
+			   const struct smb2_set_file_info *si)
+{
+	struct smb2_server *srv = o->tcon->session->srv;
+	struct smb2_file *f = o->file;
+	TALLOC_CTX *tmp;
+	struct rename_target t;
+	char *relpath, *client_name;
+	NTSTATUS status;
+	int rc;
+
+	if (!(o->access_mask & DELETE_ACCESS))
+		return NT_STATUS_ACCESS_DENIED;
+	if (strcmp(f->relpath, ".") == 0)
+		return NT_STATUS_ACCESS_DENIED; /* the share root */
+	if (f->delete_pending)
+		return NT_STATUS_DELETE_PENDING;
+	if (others_deny_delete(o))
+		return NT_STATUS_SHARING_VIOLATION;
+	/* Windows refuses to move a directory with open files below it */
+	if (o->is_dir && open_below(srv, f->share, f->relpath))
+		return NT_STATUS_ACCESS_DENIED;
+
+	tmp = talloc_new(NULL);
+	if (!tmp)
+		return NT_STATUS_NO_MEMORY;
+	status = resolve_target(tmp, o, si, &t);
+	if (!NT_STATUS_IS_OK(status))
+		goto out;
+	if (strcmp(t.ondisk, f->relpath) == 0)
+		goto out; /* renamed onto itself, spelling and all */
+	rc = vfs_rename(f->share->vfs, f->relpath, t.ondisk,
+			si->replace_if_exists && !t.same_file);
+	if (rc != 0) {
+		status = rc == -EEXIST ? NT_STATUS_OBJECT_NAME_COLLISION
+				       : errno_status(rc);
+		goto out;
+	}
+	relpath = talloc_strdup(f, t.ondisk);
+	client_name = client_form(o, t.client_path);
+	if (!relpath || !client_name) {
+		talloc_free(relpath);
+		talloc_free(client_name);
+		status = NT_STATUS_NO_MEMORY;
+		goto out;
+	}
+	talloc_free(f->relpath);
+	f->relpath = relpath;
+	talloc_free(o->client_name);
+	o->client_name = client_name;
+out:
+	talloc_free(tmp);
+	return status;
+}
+
+static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *o,
+			 uint8_t cls, struct wire_slice buf)
+{
+	struct smb2_set_file_info si;
+	NTSTATUS status;
+
+	if (o->fd < 0 || !o->file)
+		return NT_STATUS_INVALID_PARAMETER; /* pipes */
+	status = smb2_info_decode_set_file(cls, buf, &si);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+
+	switch (cls) {
+	case FSCC_FILE_POSITION_INFORMATION:
+		o->position = si.value;
+		return NT_STATUS_OK;
+	case FSCC_FILE_MODE_INFORMATION:
+		o->mode = si.mode;
+		return NT_STATUS_OK;
+	default:
+		break;
+	}
+	/* everything else modifies the share */
+	if (req->tcon->read_only)
+		return NT_STATUS_ACCESS_DENIED;
+	switch (cls) {
+	case FSCC_FILE_BASIC_INFORMATION:
+		return set_basic(o, &si);
+	case FSCC_FILE_END_OF_FILE_INFORMATION:
+	case FSCC_FILE_ALLOCATION_INFORMATION:
+	case FSCC_FILE_VALID_DATA_LENGTH_INFORMATION:
+		return set_size(o, &si);
+	case FSCC_FILE_DISPOSITION_INFORMATION:
+	case FSCC_FILE_DISPOSITION_INFORMATION_EX:
+		return set_disposition(o, &si);
+	case FSCC_FILE_RENAME_INFORMATION:
+		return set_rename(o, &si);
+	default:
+		return NT_STATUS_INVALID_INFO_CLASS;
+	}
+}
+
+NTSTATUS smb2_cmd_set_info(struct smb2_req *req)
+{
+	struct wire_rd r;
+	struct wire_slice buf;
+	struct smb2_open *o;
+	uint8_t info_type, cls;
+	uint32_t buf_len;
+	uint16_t buf_off;
+	NTSTATUS status;
+
+	wire_rd_init_slice(&r, req->body);
+	wire_rd_skip(&r, 2); /* StructureSize */
+	info_type = wire_rd_u8(&r);
+	cls = wire_rd_u8(&r);
+	buf_len = wire_rd_u32(&r);
+	buf_off = wire_rd_u16(&r);
+	if (r.err)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (req->conn->max_trans && buf_len > req->conn->max_trans)
+		return NT_STATUS_INVALID_PARAMETER; /* 3.3.5.21 */
+	if (!wire_slice_at(&req->in, buf_off, buf_len, &buf))
+		return NT_STATUS_INVALID_PARAMETER;
+	o = smb2_open_lookup_at(req, 16);
+	if (!o)
+		return NT_STATUS_FILE_CLOSED;
+
+	switch (info_type) {
+	case SMB2_0_INFO_FILE:
+		status = set_file(req, o, cls, buf);
+		break;
+	case SMB2_0_INFO_FILESYSTEM:
+	case SMB2_0_INFO_SECURITY: /* ACLs are not stored yet */
+	case SMB2_0_INFO_QUOTA:
+		status = NT_STATUS_NOT_SUPPORTED;
+		break;
+	default:
+		status = NT_STATUS_INVALID_PARAMETER;
+		break;
+	}
+	if (NT_STATUS_IS_OK(status))
+		wire_wr_u16(&req->out, 2); /* 2.2.40 StructureSize */
+	return status;
+}
