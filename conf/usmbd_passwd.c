@@ -77,6 +77,15 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Signals ignored by whoever started us stay ignored. */
+static void catch_signal(int sig)
+{
+	struct sigaction old;
+
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		signal(sig, on_signal);
+}
+
 static int set_echo(bool on)
 {
 	struct termios t;
@@ -90,10 +99,10 @@ static int set_echo(bool on)
 	t = saved_termios;
 	t.c_lflag &= ~(tcflag_t)ECHO;
 	t.c_lflag |= ECHONL;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	signal(SIGQUIT, on_signal);
+	catch_signal(SIGINT);
+	catch_signal(SIGTERM);
+	catch_signal(SIGHUP);
+	catch_signal(SIGQUIT);
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) != 0)
 		return -errno;
 	echo_is_off = 1;
