@@ -7,8 +7,8 @@
 
 #include "smb2/smb2_proto.h"
 
-/* Windows reports no size for directories, and one link (MS-FSA 2.1.5.12.27
- * reports Directory; Samba and NTFS both show 0 bytes / 1 link). */
+/* Directories report no size and a single link, as NTFS (and Samba) do;
+ * st_size and st_nlink of a POSIX directory mean nothing to clients. */
 static uint64_t eof_of(const struct vfs_stat *st)
 {
 	return st->is_dir ? 0 : st->size;
