@@ -1,1 +1,425 @@
-/* placeholder */
+/* CREATE (MS-SMB2 2.2.13, 2.2.14, 3.3.5.9) on the POSIX VFS. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/log.h"
+#include "smb2/smb2_dispatch.h"
+#include "smb2/smb2_objects.h"
+#include "vfs/unicode.h"
+
+#define CREATE_RSP_FIXED 88
+
+#define WRITE_LIKE_ACCESS                                                 \
+	(FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA |             \
+	 FILE_WRITE_ATTRIBUTES | DELETE_ACCESS | WRITE_DAC | WRITE_OWNER | \
+	 FILE_DELETE_CHILD)
+#define DATA_ACCESS (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | \
+		     FILE_EXECUTE | DELETE_ACCESS)
+#define VALID_CREATE_OPTIONS 0x00ffffffu
+
+struct create_req {
+	uint8_t oplock;
+	uint32_t impersonation;
+	uint32_t access;
+	uint32_t attributes;
+	uint32_t share_access;
+	uint32_t disposition;
+	uint32_t options;
+	struct wire_slice name;
+	struct wire_slice contexts;
+	bool want_mxac, want_qfid;
+};
+
+/* Generic rights to file rights (MS-SMB2 2.2.13.1.1). */
+static uint32_t map_generic(uint32_t a, uint32_t max_access)
+{
+	if (a & GENERIC_READ)
+		a |= FILE_GENERIC_READ;
+	if (a & GENERIC_WRITE)
+		a |= FILE_GENERIC_WRITE;
+	if (a & GENERIC_EXECUTE)
+		a |= FILE_GENERIC_EXECUTE;
+	if (a & GENERIC_ALL)
+		a |= FILE_ALL_ACCESS;
+	if (a & MAXIMUM_ALLOWED)
+		a |= max_access;
+	return a & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE |
+		     GENERIC_ALL | MAXIMUM_ALLOWED);
+}
+
+static NTSTATUS parse_contexts(struct create_req *cr)
+{
+	struct wire_slice all = cr->contexts;
+	size_t off = 0;
+
+	while (all.len > 0) {
+		struct wire_rd r;
+		uint32_t next;
+		uint16_t name_off, name_len, data_off;
+		uint32_t data_len;
+		struct wire_slice elem, name, data;
+
+		if (off > all.len || all.len - off < 16)
+			return NT_STATUS_INVALID_PARAMETER;
+		wire_rd_init(&r, all.p + off, all.len - off);
+		next = wire_rd_u32(&r);
+		name_off = wire_rd_u16(&r);
+		name_len = wire_rd_u16(&r);
+		wire_rd_skip(&r, 2);
+		data_off = wire_rd_u16(&r);
+		data_len = wire_rd_u32(&r);
+		elem.p = all.p + off;
+		elem.len = next ? next : all.len - off;
+		if (next && ((next & 7) || next > all.len - off))
+			return NT_STATUS_INVALID_PARAMETER;
+		if (!wire_slice_at(&elem, name_off, name_len, &name) ||
+		    name_len == 0 ||
+		    !wire_slice_at(&elem, data_off, data_len, &data))
+			return NT_STATUS_INVALID_PARAMETER;
+		if (name_len == 4 && memcmp(name.p, "MxAc", 4) == 0)
+			cr->want_mxac = true;
+		else if (name_len == 4 && memcmp(name.p, "QFid", 4) == 0)
+			cr->want_qfid = true;
+		/* other contexts (durable handles, leases, app instance)
+		 * are not granted: the response simply omits them */
+		if (!next)
+			break;
+		off += next;
+	}
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS decode(struct smb2_req *req, struct create_req *cr)
+{
+	struct wire_rd r;
+	uint16_t name_off, name_len;
+	uint32_t ctx_off, ctx_len;
+
+	wire_rd_init_slice(&r, req->body);
+	wire_rd_skip(&r, 3);
+	cr->oplock = wire_rd_u8(&r);
+	cr->impersonation = wire_rd_u32(&r);
+	wire_rd_skip(&r, 16);
+	cr->access = wire_rd_u32(&r);
+	cr->attributes = wire_rd_u32(&r);
+	cr->share_access = wire_rd_u32(&r);
+	cr->disposition = wire_rd_u32(&r);
+	cr->options = wire_rd_u32(&r);
+	name_off = wire_rd_u16(&r);
+	name_len = wire_rd_u16(&r);
+	ctx_off = wire_rd_u32(&r);
+	ctx_len = wire_rd_u32(&r);
+	if (r.err)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (!wire_slice_at(&req->in, name_off, name_len, &cr->name) ||
+	    !wire_slice_at(&req->in, ctx_off, ctx_len, &cr->contexts))
+		return NT_STATUS_INVALID_PARAMETER;
+	if (cr->impersonation > 3)
+		return NT_STATUS_BAD_IMPERSONATION_LEVEL;
+	if (cr->disposition > FILE_OVERWRITE_IF)
+		return NT_STATUS_INVALID_PARAMETER;
+	if ((cr->options & FILE_DIRECTORY_FILE) &&
+	    (cr->options & FILE_NON_DIRECTORY_FILE))
+		return NT_STATUS_INVALID_PARAMETER;
+	if (cr->options & ~VALID_CREATE_OPTIONS)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (cr->share_access & ~(FILE_SHARE_READ | FILE_SHARE_WRITE |
+				 FILE_SHARE_DELETE))
+		return NT_STATUS_INVALID_PARAMETER;
+	if (cr->attributes & ~0x00007fb7u) /* MS-FSCC 2.6 valid bits */
+		return NT_STATUS_INVALID_PARAMETER;
+	if (cr->access & ACCESS_SYSTEM_SECURITY)
+		return NT_STATUS_PRIVILEGE_NOT_HELD;
+	if (cr->access & 0x0ce0fe00u) /* reserved bits */
+		return NT_STATUS_ACCESS_DENIED;
+	return parse_contexts(cr);
+}
+
+/* MS-FSA 2.1.5.1.2: does a new open conflict with the file's opens? */
+static bool share_conflict(const struct smb2_file *f, uint32_t access,
+			   uint32_t share)
+{
+	for (const struct smb2_open *o = f->opens; o; o = o->file_next) {
+		if (!(o->access_mask & DATA_ACCESS))
+			continue;
+		if (!(access & DATA_ACCESS))
+			continue;
+		if (((access & (FILE_READ_DATA | FILE_EXECUTE)) &&
+		     !(o->share_access & FILE_SHARE_READ)) ||
+		    ((access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
+		     !(o->share_access & FILE_SHARE_WRITE)) ||
+		    ((access & DELETE_ACCESS) &&
+		     !(o->share_access & FILE_SHARE_DELETE)) ||
+		    ((o->access_mask & (FILE_READ_DATA | FILE_EXECUTE)) &&
+		     !(share & FILE_SHARE_READ)) ||
+		    ((o->access_mask & (FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
+		     !(share & FILE_SHARE_WRITE)) ||
+		    ((o->access_mask & DELETE_ACCESS) &&
+		     !(share & FILE_SHARE_DELETE)))
+			return true;
+	}
+	return false;
+}
+
+static void put_context(struct wire_wr *w, size_t *prev_next_at,
+			const char *name, const uint8_t *data, uint32_t len)
+{
+	size_t start;
+
+	wire_wr_align(w, 8);
+	start = w->len;
+	if (*prev_next_at != SIZE_MAX)
+		wire_wr_put_u32(w, *prev_next_at,
+				(uint32_t)(start - *prev_next_at));
+	*prev_next_at = start;
+	wire_wr_u32(w, 0);	/* Next */
+	wire_wr_u16(w, 16);	/* NameOffset */
+	wire_wr_u16(w, 4);	/* NameLength */
+	wire_wr_u16(w, 0);
+	wire_wr_u16(w, 24);	/* DataOffset */
+	wire_wr_u32(w, len);
+	wire_wr_bytes(w, name, 4);
+	wire_wr_zero(w, 4);
+	wire_wr_bytes(w, data, len);
+}
+
+static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
+				const struct create_req *cr,
+				const struct vfs_stat *st, uint32_t action)
+{
+	struct wire_wr *w = &req->out;
+	size_t ctx_off_at, ctx_start, prev = SIZE_MAX;
+
+	wire_wr_u16(w, 89);
+	wire_wr_u8(w, 0); /* OplockLevel: none granted */
+	wire_wr_u8(w, 0);
+	wire_wr_u32(w, action);
+	wire_wr_u64(w, st->create_time);
+	wire_wr_u64(w, st->access_time);
+	wire_wr_u64(w, st->write_time);
+	wire_wr_u64(w, st->change_time);
+	wire_wr_u64(w, st->is_dir ? 0 : st->alloc_size);
+	wire_wr_u64(w, st->is_dir ? 0 : st->size);
+	wire_wr_u32(w, st->attributes);
+	wire_wr_u32(w, 0);
+	wire_wr_u64(w, o->persistent_id);
+	wire_wr_u64(w, o->volatile_id);
+	ctx_off_at = wire_wr_reserve(w, 8);
+	ctx_start = w->len;
+	if (cr->want_mxac) {
+		uint8_t d[8];
+		put_le32(d, 0);
+		put_le32(d + 4, req->tcon->max_access);
+		put_context(w, &prev, "MxAc", d, sizeof(d));
+	}
+	if (cr->want_qfid) {
+		uint8_t d[32] = { 0 };
+		put_le64(d, st->file_id);
+		put_le64(d + 8, st->dev);
+		put_context(w, &prev, "QFid", d, sizeof(d));
+	}
+	if (w->len > ctx_start) {
+		wire_wr_put_u32(w, ctx_off_at,
+				(uint32_t)(SMB2_HDR_SIZE + ctx_start));
+		wire_wr_put_u32(w, ctx_off_at + 4,
+				(uint32_t)(w->len - ctx_start));
+	}
+	if (w->len == CREATE_RSP_FIXED)
+		wire_wr_u8(w, 0); /* the one-byte Buffer of StructureSize 89 */
+	return w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK;
+}
+
+static NTSTATUS open_existing(struct smb2_req *req, struct create_req *cr,
+			      const char *relpath, uint32_t access, int *fd,
+			      struct vfs_stat *st, uint32_t *action)
+{
+	struct vfs_share *vfs = req->tcon->share->vfs;
+	struct smb2_file *f;
+	int rc, flags;
+
+	rc = vfs_stat_path(vfs, relpath, st);
+	if (rc != 0)
+		return ntstatus_from_errno(rc);
+	if (cr->disposition == FILE_CREATE)
+		return NT_STATUS_OBJECT_NAME_COLLISION;
+	if (st->is_dir && (cr->options & FILE_NON_DIRECTORY_FILE))
+		return NT_STATUS_FILE_IS_A_DIRECTORY;
+	if (!st->is_dir && (cr->options & FILE_DIRECTORY_FILE))
+		return NT_STATUS_NOT_A_DIRECTORY;
+	f = smb2_file_find(req->conn->srv, st->dev, st->file_id);
+	if (f && f->delete_pending)
+		return NT_STATUS_DELETE_PENDING;
+	if (f && share_conflict(f, access, cr->share_access))
+		return NT_STATUS_SHARING_VIOLATION;
+	if (st->is_dir && cr->disposition != FILE_OPEN &&
+	    cr->disposition != FILE_OPEN_IF)
+		return NT_STATUS_INVALID_PARAMETER;
+	if ((st->attributes & FILE_ATTRIBUTE_READONLY) &&
+	    (access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) && !st->is_dir)
+		return NT_STATUS_ACCESS_DENIED;
+	if ((st->attributes & FILE_ATTRIBUTE_READONLY) &&
+	    (cr->options & FILE_DELETE_ON_CLOSE))
+		return NT_STATUS_CANNOT_DELETE;
+
+	if (st->is_dir)
+		flags = O_RDONLY | O_DIRECTORY;
+	else if (access & (FILE_WRITE_DATA | FILE_APPEND_DATA) ||
+		 cr->disposition >= FILE_OVERWRITE ||
+		 cr->disposition == FILE_SUPERSEDE)
+		flags = O_RDWR;
+	else
+		flags = O_RDONLY;
+	rc = vfs_open(vfs, relpath, flags | O_CLOEXEC | O_NONBLOCK, 0, fd);
+	if (rc != 0)
+		return ntstatus_from_errno(rc);
+	*action = FILE_OPENED;
+	if (!st->is_dir && (cr->disposition == FILE_SUPERSEDE ||
+			    cr->disposition == FILE_OVERWRITE ||
+			    cr->disposition == FILE_OVERWRITE_IF)) {
+		rc = vfs_truncate(*fd, 0);
+		if (rc == 0)
+			rc = vfs_set_attributes(
+				*fd, (cr->attributes & FILE_ATTRIBUTE_SETTABLE) |
+					     FILE_ATTRIBUTE_ARCHIVE);
+		if (rc != 0) {
+			close(*fd);
+			return ntstatus_from_errno(rc);
+		}
+		*action = cr->disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED
+							    : FILE_OVERWRITTEN;
+	}
+	rc = vfs_fstat(*fd, st);
+	if (rc != 0) {
+		close(*fd);
+		return ntstatus_from_errno(rc);
+	}
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS create_new(struct smb2_req *req, struct create_req *cr,
+			   const char *relpath, int *fd, struct vfs_stat *st)
+{
+	struct vfs_share *vfs = req->tcon->share->vfs;
+	bool dir = cr->options & FILE_DIRECTORY_FILE;
+	uint32_t attrs = cr->attributes & FILE_ATTRIBUTE_SETTABLE;
+	int rc;
+
+	if (cr->disposition == FILE_OPEN || cr->disposition == FILE_OVERWRITE)
+		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
+	if (req->tcon->read_only)
+		return NT_STATUS_ACCESS_DENIED;
+	if (dir) {
+		rc = vfs_mkdir(vfs, relpath);
+		if (rc == 0)
+			rc = vfs_open(vfs, relpath,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+				      fd);
+	} else {
+		attrs |= FILE_ATTRIBUTE_ARCHIVE;
+		rc = vfs_open(vfs, relpath,
+			      O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+				      O_NONBLOCK,
+			      0644, fd);
+	}
+	if (rc != 0)
+		return ntstatus_from_errno(rc);
+	rc = vfs_init_new(*fd, attrs);
+	if (rc == 0)
+		rc = vfs_fstat(*fd, st);
+	if (rc != 0) {
+		close(*fd);
+		vfs_unlink(vfs, relpath, dir);
+		return ntstatus_from_errno(rc);
+	}
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS create_pipe(struct smb2_req *req)
+{
+	/* named pipes (srvsvc and friends) come with the RPC services */
+	return NT_STATUS_OBJECT_NAME_NOT_FOUND;
+}
+
+NTSTATUS smb2_cmd_create(struct smb2_req *req)
+{
+	struct smb2_tcon *t = req->tcon;
+	struct create_req cr = { 0 };
+	struct vfs_stat st;
+	char *path = NULL, *relpath = NULL;
+	struct smb2_open *o;
+	uint32_t access, action = FILE_CREATED;
+	bool exists = false;
+	int fd = -1, rc;
+	NTSTATUS status;
+
+	status = decode(req, &cr);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	if (t->is_ipc)
+		return create_pipe(req);
+	if (cr.name.len >= 2 && get_le16(cr.name.p) == '\\')
+		return NT_STATUS_INVALID_PARAMETER;
+	status = smb2_client_path(req, cr.name.p, cr.name.len, &path);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	if (strchr(path, ':'))
+		return NT_STATUS_OBJECT_NAME_NOT_FOUND; /* streams: later */
+
+	access = map_generic(cr.access, t->max_access);
+	if (t->read_only &&
+	    ((access & WRITE_LIKE_ACCESS) ||
+	     cr.disposition == FILE_SUPERSEDE ||
+	     cr.disposition == FILE_OVERWRITE ||
+	     cr.disposition == FILE_OVERWRITE_IF ||
+	     (cr.options & FILE_DELETE_ON_CLOSE)))
+		return NT_STATUS_ACCESS_DENIED;
+	if ((cr.options & FILE_DELETE_ON_CLOSE) && !(access & DELETE_ACCESS))
+		return NT_STATUS_ACCESS_DENIED;
+	if (t->session->n_opens >= 16384)
+		return NT_STATUS_INSUFFICIENT_RESOURCES;
+
+	rc = vfs_resolve(t->share->vfs, req, path, &relpath, &exists);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return NT_STATUS_OBJECT_PATH_NOT_FOUND;
+	if (rc != 0)
+		return ntstatus_from_errno(rc);
+	if (exists)
+		status = open_existing(req, &cr, relpath, access, &fd, &st,
+				       &action);
+	else
+		status = create_new(req, &cr, relpath, &fd, &st);
+	if (NT_STATUS_EQUAL(status, NT_STATUS_OBJECT_NAME_COLLISION) &&
+	    !exists)
+		return status;
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	if (action == FILE_CREATED)
+		access |= FILE_READ_ATTRIBUTES;
+
+	o = smb2_open_new(t, fd, &st, relpath);
+	if (!o) {
+		close(fd);
+		return NT_STATUS_NO_MEMORY;
+	}
+	o->access_mask = access;
+	o->share_access = cr.share_access;
+	o->create_options = cr.options;
+	o->delete_on_close = cr.options & FILE_DELETE_ON_CLOSE;
+	o->client_name = talloc_strdup(o, path);
+	if (o->client_name)
+		for (char *c = o->client_name; *c; c++)
+			if (*c == '/')
+				*c = '\\';
+	req->msg->related_fid_p = o->persistent_id;
+	req->msg->related_fid_v = o->volatile_id;
+	req->msg->related_fid_valid = true;
+	LOG_DBG("%s: create '%s' -> %s fid %llu", req->conn->peer, path,
+		action == FILE_CREATED ? "created" : "opened",
+		(unsigned long long)o->volatile_id);
+	status = encode_response(req, o, &cr, &st, action);
+	if (!NT_STATUS_IS_OK(status))
+		talloc_free(o);
+	return status;
+}

@@ -1,1 +1,283 @@
-/* placeholder */
+/*
+ * SESSION_SETUP (MS-SMB2 2.2.5, 3.3.5.5) with SPNEGO + NTLMSSP, and LOGOFF
+ * (3.3.5.6).
+ */
+#include <string.h>
+
+#include "conf/log.h"
+#include "smb2/ntlmssp.h"
+#include "smb2/smb2_dispatch.h"
+#include "smb2/smb2_objects.h"
+#include "smb2/spnego.h"
+
+struct auth_state {
+	struct ntlmssp_server *ntlmssp;
+	bool ntlmssp_preferred;
+	uint8_t *mech_types; /* DER of the client's mechTypes, for the MIC */
+	size_t mech_types_len;
+	bool raw; /* bare NTLMSSP without SPNEGO */
+};
+
+static bool lookup_user(void *priv, const char *user, const char *domain,
+			uint8_t nt_hash[16])
+{
+	struct smb2_server *srv = priv;
+	const struct usmbd_user *u = users_find(srv->users, user);
+	if (!u)
+		return false;
+	memcpy(nt_hash, u->nt_hash, 16);
+	return true;
+}
+
+static bool any_guest_share(const struct smb2_server *srv)
+{
+	for (size_t i = 0; i < srv->conf->n_shares; i++)
+		if (srv->conf->shares[i].guest_ok)
+			return true;
+	return false;
+}
+
+static NTSTATUS write_response(struct smb2_req *req, uint16_t flags,
+			       const uint8_t *token, size_t token_len)
+{
+	struct wire_wr *w = &req->out;
+	wire_wr_u16(w, 9);
+	wire_wr_u16(w, flags);
+	wire_wr_u16(w, SMB2_HDR_SIZE + 8);
+	wire_wr_u16(w, (uint16_t)token_len);
+	wire_wr_bytes(w, token, token_len);
+	return w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK;
+}
+
+static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
+				 struct auth_state *as,
+				 const struct ntlmssp_auth_result *res,
+				 const struct spnego_client_token *tok)
+{
+	struct smb2_conn *conn = req->conn;
+	uint8_t *out = NULL, mic[16];
+	size_t out_len = 0;
+	bool send_mic = false;
+	uint16_t flags = 0;
+
+	if (res->anonymous && !any_guest_share(conn->srv)) {
+		LOG_INFO("%s: anonymous logon refused", conn->peer);
+		return NT_STATUS_LOGON_FAILURE;
+	}
+	/* SPNEGO mechListMIC (RFC 4178 5): check the client's when sent;
+	 * send ours when the client sent one or NTLMSSP was not its
+	 * first choice. */
+	if (!as->raw && !res->anonymous && as->mech_types) {
+		if (tok->mech_list_mic) {
+			if (tok->mech_list_mic_len != 16 ||
+			    !ntlmssp_server_check(as->ntlmssp, as->mech_types,
+						  as->mech_types_len, 0,
+						  tok->mech_list_mic))
+				return NT_STATUS_LOGON_FAILURE;
+			send_mic = true;
+		} else if (!as->ntlmssp_preferred) {
+			send_mic = true;
+		}
+		if (send_mic &&
+		    ntlmssp_server_sign(as->ntlmssp, as->mech_types,
+					as->mech_types_len, 0, mic) != 0)
+			return NT_STATUS_INTERNAL_ERROR;
+	}
+	if (!as->raw &&
+	    spnego_server_response(req, SPNEGO_ACCEPT_COMPLETED, false, NULL,
+				   0, send_mic ? mic : NULL, send_mic ? 16 : 0,
+				   &out, &out_len) != 0)
+		return NT_STATUS_NO_MEMORY;
+
+	talloc_free(s->user);
+	talloc_free(s->domain);
+	s->user = talloc_strdup(s, res->user ? res->user : "");
+	s->domain = talloc_strdup(s, res->domain ? res->domain : "");
+	s->anonymous = res->anonymous;
+	memcpy(s->session_key, res->session_key, 16);
+	if (smb2_derive_session_keys(conn->dialect, s->session_key, 16,
+				     s->preauth_hash, conn->cipher,
+				     &s->keys) != 0)
+		return NT_STATUS_INTERNAL_ERROR;
+	if (res->anonymous) {
+		flags |= SMB2_SESSION_FLAG_IS_NULL;
+		s->signing_required = false;
+	} else {
+		/* MS-SMB2 3.3.5.5.3: signing required when either side
+		 * requires it */
+		s->signing_required =
+			conn->signing_required ||
+			(conn->client_security_mode &
+			 SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
+			(req->body.p[3] & SMB2_NEGOTIATE_SIGNING_REQUIRED);
+		/* the final response is signed for 3.1.1 (3.3.5.5.3), and
+		 * whenever signing is on */
+		if (conn->dialect >= SMB2_DIALECT_311 || s->signing_required)
+			req->sign_with = s;
+	}
+	s->state = SMB2_SESSION_VALID;
+	TALLOC_FREE(s->ntlmssp);
+	req->session = s;
+	smb2_conn_handshake_done(conn);
+	LOG_INFO("%s: session %llx: user %s%s%s%s authenticated (dialect %04x)",
+		 conn->peer, (unsigned long long)s->id, s->domain,
+		 *s->domain ? "\\" : "", s->user,
+		 res->anonymous ? " (anonymous)" : "", conn->dialect);
+	return write_response(req, flags, out, out_len);
+}
+
+NTSTATUS smb2_cmd_session_setup(struct smb2_req *req)
+{
+	struct smb2_conn *conn = req->conn;
+	struct smb2_server *srv = conn->srv;
+	struct wire_rd r;
+	uint8_t flags;
+	uint16_t sec_off, sec_len;
+	struct wire_slice sec;
+	struct smb2_session *s;
+	struct auth_state *as;
+	struct spnego_client_token tok;
+	bool new_session = false;
+	NTSTATUS st;
+
+	wire_rd_init_slice(&r, req->body);
+	wire_rd_skip(&r, 2);
+	flags = wire_rd_u8(&r);
+	wire_rd_skip(&r, 1 + 4 + 4); /* SecurityMode, Capabilities, Channel */
+	sec_off = wire_rd_u16(&r);
+	sec_len = wire_rd_u16(&r);
+	if (r.err || !wire_slice_at(&(struct wire_slice){ req->in.p,
+							  req->in.len },
+				    sec_off, sec_len, &sec) ||
+	    sec_len == 0)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (flags & SMB2_SESSION_FLAG_BINDING)
+		return NT_STATUS_REQUEST_NOT_ACCEPTED; /* no multichannel */
+
+	if (req->hdr.session_id == 0) {
+		if (conn->n_sessions >= 64)
+			return NT_STATUS_INSUFFICIENT_RESOURCES;
+		s = smb2_session_new(conn);
+		if (!s)
+			return NT_STATUS_NO_MEMORY;
+		new_session = true;
+	} else {
+		s = smb2_session_lookup(conn, req->hdr.session_id);
+		if (!s)
+			return NT_STATUS_USER_SESSION_DELETED;
+		if (s->state != SMB2_SESSION_IN_PROGRESS && !s->ntlmssp) {
+			/* reauthentication of a valid session (3.3.5.5.2) */
+			memcpy(s->preauth_hash, conn->preauth_hash,
+			       sizeof(s->preauth_hash));
+		}
+	}
+	req->session = s;
+	if (conn->dialect == SMB2_DIALECT_311) {
+		struct iovec iov = { (void *)req->in.p, req->in.len };
+		smb2_preauth_update(s->preauth_hash, &iov, 1);
+	}
+
+	if (spnego_parse_client(sec.p, sec.len, &tok) != 0) {
+		LOG_INFO("%s: malformed SPNEGO token", conn->peer);
+		st = NT_STATUS_INVALID_PARAMETER;
+		goto fail;
+	}
+	as = s->ntlmssp ? talloc_get_type(talloc_parent(s->ntlmssp),
+					  struct auth_state)
+			: NULL;
+	if (!tok.mech_token || tok.mech_token_len < 12) {
+		st = tok.is_init && !tok.ntlmssp_offered
+			     ? NT_STATUS_NOT_SUPPORTED
+			     : NT_STATUS_INVALID_PARAMETER;
+		goto fail;
+	}
+	uint32_t ntlm_type = get_le32(tok.mech_token + 8);
+	if (ntlm_type == 1) {
+		uint8_t *challenge = NULL, *out = NULL;
+		size_t challenge_len = 0, out_len = 0;
+
+		smb2_server_reload_users(srv);
+		if (as)
+			talloc_free(as);
+		as = talloc_zero(s, struct auth_state);
+		if (!as) {
+			st = NT_STATUS_NO_MEMORY;
+			goto fail;
+		}
+		as->ntlmssp = ntlmssp_server_new(as, srv->conf->server_name,
+						 srv->conf->server_name);
+		if (!as->ntlmssp) {
+			st = NT_STATUS_NO_MEMORY;
+			goto fail;
+		}
+		s->ntlmssp = as->ntlmssp;
+		as->raw = tok.raw_ntlmssp;
+		as->ntlmssp_preferred = tok.ntlmssp_preferred;
+		if (tok.mech_types)
+			as->mech_types = talloc_memdup(as, tok.mech_types,
+						       tok.mech_types_len);
+		as->mech_types_len = tok.mech_types_len;
+		st = ntlmssp_server_negotiate(as->ntlmssp, tok.mech_token,
+					      tok.mech_token_len, req,
+					      &challenge, &challenge_len);
+		if (!NT_STATUS_IS_OK(st))
+			goto fail;
+		if (as->raw) {
+			out = challenge;
+			out_len = challenge_len;
+		} else if (spnego_server_response(
+				   req, SPNEGO_ACCEPT_INCOMPLETE, true,
+				   challenge, challenge_len, NULL, 0, &out,
+				   &out_len) != 0) {
+			st = NT_STATUS_NO_MEMORY;
+			goto fail;
+		}
+		st = write_response(req, 0, out, out_len);
+		if (!NT_STATUS_IS_OK(st))
+			goto fail;
+		if (conn->dialect == SMB2_DIALECT_311)
+			req->preauth_update = true;
+		return NT_STATUS_MORE_PROCESSING_REQUIRED;
+	}
+	if (ntlm_type == 3 && as) {
+		struct ntlmssp_auth_result res = { 0 };
+		st = ntlmssp_server_authenticate(as->ntlmssp, tok.mech_token,
+						 tok.mech_token_len,
+						 lookup_user, srv, req, &res);
+		if (!NT_STATUS_IS_OK(st)) {
+			LOG_INFO("%s: logon failure for user %s", conn->peer,
+				 res.user ? res.user : "?");
+			goto fail;
+		}
+		st = session_complete(req, s, as, &res, &tok);
+		if (!NT_STATUS_IS_OK(st))
+			goto fail;
+		talloc_free(as);
+		return NT_STATUS_OK;
+	}
+	LOG_INFO("%s: unexpected NTLMSSP message %u", conn->peer, ntlm_type);
+	st = NT_STATUS_INVALID_PARAMETER;
+fail:
+	/* A failed authentication ends the session attempt; a failed
+	 * reauthentication ends the session (MS-SMB2 3.3.5.5.3). */
+	(void)new_session;
+	req->out.len = 0;
+	req->session = NULL;
+	talloc_free(s);
+	return st;
+}
+
+NTSTATUS smb2_cmd_logoff(struct smb2_req *req)
+{
+	struct smb2_session *s = req->session;
+
+	LOG_DBG("%s: logoff session %llx", req->conn->peer,
+		(unsigned long long)s->id);
+	/* sign the response with the session's key before it goes */
+	req->session = NULL;
+	req->hdr.session_id = s->id;
+	talloc_free(s);
+	wire_wr_u16(&req->out, 4);
+	wire_wr_u16(&req->out, 0);
+	return NT_STATUS_OK;
+}

@@ -213,6 +213,8 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 	}
 	if (req->preauth_update && req->session && !interim)
 		smb2_preauth_update(req->session->preauth_hash, iov, n);
+	if (req->preauth_conn && !interim)
+		smb2_preauth_update(conn->preauth_hash, iov, n);
 	if (req_should_sign(req, &sess)) {
 		uint8_t sig[16];
 		hdr[16] |= SMB2_FLAGS_SIGNED;

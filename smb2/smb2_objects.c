@@ -245,7 +245,9 @@ static int open_destructor(struct smb2_open *o)
 
 	DLIST_REMOVE(o->tcon->opens, o);
 	o->tcon->session->n_opens--;
-	if (o->fd >= 0)
+	if (o->fdref)
+		smb2_fdref_put(o->fdref);
+	else if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
 	if (f) {
@@ -268,6 +270,14 @@ struct smb2_open *smb2_open_new(struct smb2_tcon *t, int fd,
 		return NULL;
 	o->tcon = t;
 	o->fd = fd;
+	if (fd >= 0) {
+		o->fdref = smb2_fdref_new(fd);
+		if (!o->fdref) {
+			close(fd);
+			talloc_free(o);
+			return NULL;
+		}
+	}
 	o->persistent_id = t->session->srv->next_persistent_id++;
 	o->volatile_id = t->next_volatile_id++;
 	if (st) {
@@ -298,4 +308,28 @@ struct smb2_open *smb2_open_find(struct smb2_tcon *t, uint64_t fid_p,
 const char *smb2_open_relpath(const struct smb2_open *o)
 {
 	return o->file ? o->file->relpath : ".";
+}
+
+struct smb2_fdref *smb2_fdref_new(int fd)
+{
+	struct smb2_fdref *r = talloc_zero(NULL, struct smb2_fdref);
+	if (!r)
+		return NULL;
+	r->fd = fd;
+	r->refs = 1;
+	return r;
+}
+
+struct smb2_fdref *smb2_fdref_get(struct smb2_fdref *r)
+{
+	r->refs++;
+	return r;
+}
+
+void smb2_fdref_put(struct smb2_fdref *r)
+{
+	if (--r->refs > 0)
+		return;
+	close(r->fd);
+	talloc_free(r);
 }

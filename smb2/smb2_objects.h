@@ -83,4 +83,17 @@ struct smb2_file *smb2_file_find_path(struct smb2_server *srv,
 				      const struct smb2_share_state *share,
 				      const char *relpath);
 
+/*
+ * An fd shared between an open and the I/O jobs running on it, so closing
+ * the open while a worker still reads never closes (or reuses) the fd
+ * under the worker. Main thread only.
+ */
+struct smb2_fdref {
+	int fd;
+	unsigned refs;
+};
+struct smb2_fdref *smb2_fdref_new(int fd);
+struct smb2_fdref *smb2_fdref_get(struct smb2_fdref *r);
+void smb2_fdref_put(struct smb2_fdref *r);
+
 #endif

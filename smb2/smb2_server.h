@@ -159,6 +159,7 @@ struct smb2_open {
 	uint64_t persistent_id;
 	uint64_t volatile_id;
 	int fd;			/* -1 for pipes */
+	struct smb2_fdref *fdref; /* owner of fd, shared with I/O jobs */
 	bool is_dir;
 	char *client_name;	/* path as the client gave it (UTF-8, '\\') */
 	uint32_t access_mask;	/* granted */
@@ -216,6 +217,7 @@ struct smb2_req {
 	size_t payload_len;
 	void *payload_owner; /* talloc ptr kept alive until payload is sent */
 	bool preauth_update; /* 3.1.1 SESSION_SETUP: hash the response */
+	bool preauth_conn;   /* 3.1.1 NEGOTIATE: hash into the connection */
 	struct smb2_session *sign_with; /* sign the response with this */
 	NTSTATUS status;
 	uint16_t credits_granted;
