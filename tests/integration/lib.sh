@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the integration suites: start a real SMB server on
 # loopback with a throw-away share, count checks, clean up on exit.
 #
@@ -206,8 +207,7 @@ itest_start_smbd() {
 
 # Waits until something accepts TCP connections on the port.
 itest_wait_listen() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if ! kill -0 "$ITEST_SERVER_PID" 2>/dev/null; then
 			echo "# server exited during start-up" >&2
 			return 1
@@ -238,18 +238,47 @@ itest_dump_log() {
 	done
 }
 
-# Stops the server we started (by its recorded PID only).
+# PIDs of processes started with this run's private smb.conf. smbd starts
+# samba-dcerpcd (and its rpcd_* workers) on demand for IPC$; they detach
+# from smbd's process group and outlive it, so they are found by the unique
+# config path in their command line.
+itest_smbd_helper_pids() {
+	local conf="$ITEST_DIR/smbd/smb.conf" p cmd
+	[ -n "$ITEST_DIR" ] || return 0
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		case "$cmd" in
+		*"--configfile=$conf "*) echo "${p#/proc/}" ;;
+		esac
+	done
+}
+
+# Stops the server we started (by its recorded PID only), then the IPC
+# helpers that smbd spawned for it.
 itest_server_stop() {
-	local pid=$ITEST_SERVER_PID i
-	[ -n "$pid" ] || return 0
-	ITEST_SERVER_PID=
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
+	local pid=$ITEST_SERVER_PID helpers
+	if [ -n "$pid" ]; then
+		ITEST_SERVER_PID=
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	[ "$SERVER" = smbd ] || return 0
+	helpers=$(itest_smbd_helper_pids)
+	[ -n "$helpers" ] || return 0
+	# shellcheck disable=SC2086 # one PID per word
+	kill -TERM $helpers 2>/dev/null
+	for _ in $(seq 1 30); do
+		helpers=$(itest_smbd_helper_pids)
+		[ -n "$helpers" ] || return 0
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2086
+	kill -KILL $helpers 2>/dev/null
 	return 0
 }
 
