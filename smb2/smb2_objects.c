@@ -253,7 +253,7 @@ static int open_destructor(struct smb2_open *o)
 	if (f) {
 		if (o->delete_on_close)
 			f->delete_pending = true;
-		DLIST_REMOVE(f->opens, o);
+		DLIST_REMOVE_F(f->opens, o, file_prev, file_next);
 		f->n_opens--;
 		o->file = NULL;
 		if (f->n_opens == 0)
@@ -287,7 +287,7 @@ struct smb2_open *smb2_open_new(struct smb2_tcon *t, int fd,
 			return NULL;
 		}
 		o->is_dir = st->is_dir;
-		DLIST_ADD_END(o->file->opens, o);
+		DLIST_ADD_END_F(o->file->opens, o, file_prev, file_next);
 		o->file->n_opens++;
 	}
 	DLIST_ADD(t->opens, o);

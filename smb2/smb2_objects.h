@@ -4,62 +4,53 @@
 
 #include "smb2/smb2_server.h"
 
-/* Doubly linked list helpers (head->prev points at the tail). */
-#define DLIST_ADD(list, p)                        \
-	do {                                      \
-		if (!(list)) {                    \
-			(p)->prev = (p);          \
-			(p)->next = NULL;         \
-			(list) = (p);             \
-		} else {                          \
-			(p)->prev = (list)->prev; \
-			(list)->prev = (p);       \
-			(p)->next = (list);       \
-			(list) = (p);             \
-		}                                 \
+/*
+ * Doubly linked lists (head->PREV points at the tail), on the link fields
+ * named PREV/NEXT so one object can sit on several lists.
+ */
+#define DLIST_ADD_F(list, p, PREV, NEXT)                  \
+	do {                                              \
+		if (!(list)) {                            \
+			(p)->PREV = (p);                  \
+			(p)->NEXT = NULL;                 \
+		} else {                                  \
+			(p)->PREV = (list)->PREV;         \
+			(list)->PREV = (p);               \
+			(p)->NEXT = (list);               \
+		}                                         \
+		(list) = (p);                             \
 	} while (0)
-#define DLIST_ADD_END(list, p)                    \
-	do {                                      \
-		if (!(list)) {                    \
-			DLIST_ADD(list, p);       \
-		} else {                          \
-			(p)->prev = (list)->prev; \
-			(list)->prev->next = (p); \
-			(list)->prev = (p);       \
-			(p)->next = NULL;         \
-		}                                 \
+#define DLIST_ADD_END_F(list, p, PREV, NEXT)              \
+	do {                                              \
+		if (!(list)) {                            \
+			DLIST_ADD_F(list, p, PREV, NEXT); \
+		} else {                                  \
+			(p)->PREV = (list)->PREV;         \
+			(list)->PREV->NEXT = (p);         \
+			(list)->PREV = (p);               \
+			(p)->NEXT = NULL;                 \
+		}                                         \
 	} while (0)
-#define DLIST_REMOVE(list, p)                                   \
-	do {                                                    \
-		if ((p) == (list)) {                            \
-			if ((p)->next)                          \
-				(p)->next->prev = (p)->prev;    \
-			(list) = (p)->next;                     \
-		} else if ((list) && (p) == (list)->prev) {     \
-			(p)->prev->next = NULL;                 \
-			(list)->prev = (p)->prev;               \
-		} else {                                        \
-			if ((p)->prev)                          \
-				(p)->prev->next = (p)->next;    \
-			if ((p)->next)                          \
-				(p)->next->prev = (p)->prev;    \
-		}                                               \
-		(p)->next = (p)->prev = NULL;                   \
+#define DLIST_REMOVE_F(list, p, PREV, NEXT)                       \
+	do {                                                      \
+		if ((p) == (list)) {                              \
+			if ((p)->NEXT)                            \
+				(p)->NEXT->PREV = (p)->PREV;      \
+			(list) = (p)->NEXT;                       \
+		} else if ((list) && (p) == (list)->PREV) {       \
+			(p)->PREV->NEXT = NULL;                   \
+			(list)->PREV = (p)->PREV;                 \
+		} else {                                          \
+			if ((p)->PREV)                            \
+				(p)->PREV->NEXT = (p)->NEXT;      \
+			if ((p)->NEXT)                            \
+				(p)->NEXT->PREV = (p)->PREV;      \
+		}                                                 \
+		(p)->NEXT = (p)->PREV = NULL;                     \
 	} while (0)
-/* same with named link fields */
-#define DLIST_ADD_END_F(list, p, PREV, NEXT)                \
-	do {                                                \
-		if (!(list)) {                              \
-			(p)->PREV = (p);                    \
-			(p)->NEXT = NULL;                   \
-			(list) = (p);                       \
-		} else {                                    \
-			(p)->PREV = (list)->PREV;           \
-			(list)->PREV->NEXT = (p);           \
-			(list)->PREV = (p);                 \
-			(p)->NEXT = NULL;                   \
-		}                                           \
-	} while (0)
+#define DLIST_ADD(list, p) DLIST_ADD_F(list, p, prev, next)
+#define DLIST_ADD_END(list, p) DLIST_ADD_END_F(list, p, prev, next)
+#define DLIST_REMOVE(list, p) DLIST_REMOVE_F(list, p, prev, next)
 
 void smb2_server_note_users_mtime(struct smb2_server *srv);
 /* Re-reads the users file when it changed on disk. */
