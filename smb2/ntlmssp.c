@@ -595,7 +595,7 @@ static int ntlmv2_verify(const uint8_t nt_hash[16], const uint8_t *user_upper,
  * case they send and some leave it out of the hash, so like Samba try the
  * domain as sent, upper-cased, and empty.
  */
-static NTSTATUS ntlmv2_check_response(struct ntlmssp_server *s,
+static NTSTATUS ntlmv2_check_response(const struct ntlmssp_server *s,
 				      const struct ntlmssp_auth_msg *m,
 				      const uint8_t nt_hash[16],
 				      uint8_t base_key[16])
@@ -754,12 +754,17 @@ static NTSTATUS ntlmssp_auth_user(struct ntlmssp_server *s, const uint8_t *in,
 	/* MS-NLMP 3.2.5.1.2: KeyExchangeKey is the SessionBaseKey for v2 */
 	memcpy(exported, base_key, 16);
 	if ((s->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) && m->enc_key.len) {
-		if (m->enc_key.len != 16)
-			return NT_STATUS_INVALID_PARAMETER;
-		memcpy(exported, m->enc_key.p, 16);
-		if (smb_rc4(base_key, 16, exported, 16) != 0)
-			return NT_STATUS_INTERNAL_ERROR;
+		if (m->enc_key.len == 16) {
+			memcpy(exported, m->enc_key.p, 16);
+			if (smb_rc4(base_key, 16, exported, 16) != 0)
+				status = NT_STATUS_INTERNAL_ERROR;
+		} else {
+			status = NT_STATUS_INVALID_PARAMETER;
+		}
 	}
+	memset(base_key, 0, sizeof(base_key));
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (ntlmv2_blob_av_flags(m->nt.p + NTLMV2_PROOF_SIZE,
 				 m->nt.len - NTLMV2_PROOF_SIZE) &
 	    MSV_AV_FLAG_MIC_PRESENT)
@@ -816,10 +821,11 @@ NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s,
 	s->state = NTLMSSP_DONE;
 	return NT_STATUS_OK;
 fail:
+	/* the names stay for the caller's log; no key, no anonymous flag */
 	memset(exported, 0, sizeof(exported));
-	talloc_free(r.user);
-	talloc_free(r.domain);
-	talloc_free(r.workstation);
+	res->user = r.user;
+	res->domain = r.domain;
+	res->workstation = r.workstation;
 	return status;
 }
 

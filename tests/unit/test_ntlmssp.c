@@ -575,7 +575,11 @@ static void test_wrong_password(void **state)
 	NT_EQUAL(ntlmssp_server_authenticate(s, msg, len, test_lookup, &l, ctx,
 					     &res),
 		 NT_STATUS_LOGON_FAILURE);
-	assert_null(res.user);
+	/* the name is kept for logging, the key is not handed out */
+	assert_string_equal(res.user, "User");
+	assert_false(res.anonymous);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(res.session_key[i], 0);
 	/* no keys after a failure */
 	assert_int_not_equal(ntlmssp_server_sign(s, msg, len, 0, sig), 0);
 	assert_false(ntlmssp_server_check(s, msg, len, 0, sig));
