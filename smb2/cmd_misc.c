@@ -82,6 +82,29 @@ static NTSTATUS validate_negotiate(struct smb2_req *req, struct wire_slice in,
 			      UINT64_MAX, out, sizeof(out));
 }
 
+/*
+ * FILE_OBJECTID_BUFFER (MS-FSCC 2.1.3): a stable object id derived from
+ * the inode and device, so it is the same for every open and restart.
+ */
+static NTSTATUS object_id(struct smb2_req *req, struct smb2_open *o,
+			  uint32_t ctl_code, uint32_t max_out)
+{
+	struct vfs_stat st;
+	uint8_t out[64] = { 0 };
+
+	if (max_out < sizeof(out))
+		return NT_STATUS_BUFFER_TOO_SMALL;
+	if (o->fd < 0 || vfs_fstat(o->fd, &st) != 0)
+		return NT_STATUS_INVALID_HANDLE;
+	put_le64(out, st.file_id);
+	put_le64(out + 8, st.dev);
+	put_le64(out + 16, st.dev); /* BirthVolumeId */
+	put_le64(out + 32, st.file_id); /* BirthObjectId */
+	put_le64(out + 40, st.dev);
+	return ioctl_response(req, ctl_code, o->persistent_id, o->volatile_id,
+			      out, sizeof(out));
+}
+
 NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 {
 	struct wire_rd r;
@@ -116,8 +139,17 @@ NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 	default:
 		break;
 	}
-	(void)fid_p;
-	(void)fid_v;
+	/* the rest operate on an open */
+	struct smb2_open *o = smb2_open_lookup(req, fid_p, fid_v);
+	if (!o)
+		return NT_STATUS_FILE_CLOSED;
+	switch (ctl_code) {
+	case FSCTL_CREATE_OR_GET_OBJECT_ID:
+	case FSCTL_GET_OBJECT_ID:
+		return object_id(req, o, ctl_code, max_out);
+	default:
+		break;
+	}
 	/* other FSCTLs come with the file-semantics work */
 	if (req->tcon->is_ipc)
 		return NT_STATUS_NOT_SUPPORTED;

@@ -328,11 +328,8 @@ static void finish_elem(struct smb2_req *req, NTSTATUS status)
 
 	req->status = status;
 	req->done = true;
-	if (req->session)
-		msg->related_session_id = req->session->id;
-	if (req->tcon)
-		msg->related_tree_id = req->tcon->id;
-	if (req->hdr.command == SMB2_OP_CREATE)
+	if (req->hdr.command == SMB2_OP_CREATE && !NT_STATUS_IS_OK(status) &&
+	    NT_STATUS_IS_OK(msg->related_status))
 		msg->related_status = status;
 }
 
@@ -410,15 +407,19 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 	uint64_t sid = req->hdr.session_id;
 	struct smb2_session *s;
 
+	/* a related element works on the previous element's session
+	 * (MS-SMB2 3.3.5.2.7.2), whatever that element made of it */
 	if (is_related(req) && sid == UINT64_MAX)
 		sid = req->msg->related_session_id;
+	req->msg->related_session_id = sid;
 	if (sid == 0 && !(needs & NEED_SESSION))
 		return NT_STATUS_OK;
 	s = smb2_session_lookup(conn, sid);
 	if (!s) {
 		if (!(needs & NEED_SESSION))
 			return NT_STATUS_OK;
-		return NT_STATUS_USER_SESSION_DELETED;
+		return is_related(req) ? NT_STATUS_INVALID_PARAMETER
+				       : NT_STATUS_USER_SESSION_DELETED;
 	}
 	if (s->state == SMB2_SESSION_EXPIRED &&
 	    req->hdr.command != SMB2_OP_SESSION_SETUP &&
@@ -463,6 +464,7 @@ static NTSTATUS check_tcon(struct smb2_req *req)
 
 	if (is_related(req) && tid == UINT32_MAX)
 		tid = req->msg->related_tree_id;
+	req->msg->related_tree_id = tid;
 	req->tcon = smb2_tcon_lookup(req->session, tid);
 	return req->tcon ? NT_STATUS_OK : NT_STATUS_NETWORK_NAME_DELETED;
 }
@@ -510,13 +512,24 @@ static NTSTATUS run_elem(struct smb2_req *req)
 	    get_le16(req->body.p) != need_size)
 		return NT_STATUS_INVALID_PARAMETER;
 
+	/* MS-SMB2 3.3.5.2.7.2: a related element inherits its FileId from
+	 * the chain it belongs to; an unrelated one starts a new chain. A
+	 * chain whose first element claims to be related is invalid, and a
+	 * failed CREATE fails the rest of its chain with its status. */
+	if (!is_related(req)) {
+		req->msg->related_fid_valid = false;
+		req->msg->related_status = NT_STATUS_OK;
+		if (req->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) {
+			req->msg->related_status = NT_STATUS_INVALID_PARAMETER;
+			return NT_STATUS_INVALID_PARAMETER;
+		}
+	} else if (!NT_STATUS_IS_OK(req->msg->related_status)) {
+		return req->msg->related_status;
+	}
 	needs = handlers[cmd].needs;
 	st = check_session(req, needs);
 	if (!NT_STATUS_IS_OK(st))
 		return st;
-	if (is_related(req) && !NT_STATUS_IS_OK(req->msg->related_status) &&
-	    cmd != SMB2_OP_CREATE)
-		return req->msg->related_status;
 	if (needs & NEED_TCON) {
 		st = check_tcon(req);
 		if (!NT_STATUS_IS_OK(st))
