@@ -48,6 +48,12 @@ struct usmbd_conf {
 	uint32_t handshake_timeout; /* seconds until SESSION_SETUP must finish */
 	uint32_t io_threads;	    /* thread pool size for blocking file I/O */
 	uint32_t pending_threshold_ms; /* interim STATUS_PENDING after this */
+	uint32_t max_connections_per_client; /* per peer address */
+	uint32_t max_sessions_per_connection;
+	uint32_t max_opens_per_session;
+	uint32_t max_credits;	   /* credit window per connection */
+	uint32_t receive_timeout;  /* seconds to finish a started message */
+	uint32_t logon_delay_ms;   /* first failed-logon delay, doubles */
 	struct conf_share *shares;  /* IPC$ is always present, added last */
 	size_t n_shares;
 };

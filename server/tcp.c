@@ -33,6 +33,8 @@ struct tcp_send {
 };
 
 struct tcp_conn {
+	struct tcp_conn *prev, *next; /* all connections, for per-client limits */
+	char addr[INET6_ADDRSTRLEN];
 	int fd;
 	struct smb2_server *srv;
 	struct tevent_fd *fde;
@@ -46,7 +48,13 @@ struct tcp_conn {
 	struct tcp_send *sq_head, *sq_tail;
 	bool dead;
 	struct tevent_immediate *free_im;
+	/* receive deadline for a message that started arriving */
+	struct tevent_timer *recv_timer;
+	uint64_t msgs_done; /* completed messages, to tell if one stalled */
+	uint64_t timer_msgs;
 };
+
+static struct tcp_conn *all_conns;
 
 static void conn_free_now(struct tevent_context *ev,
 			  struct tevent_immediate *im, void *private_data)
@@ -61,6 +69,9 @@ static void tcp_disconnect(void *transport, const char *why)
 	if (c->dead)
 		return;
 	c->dead = true;
+	if (strcmp(why, "peer closed") != 0)
+		LOG_INFO("%s: connection dropped: %s",
+			 c->smb ? c->smb->peer : c->addr, why);
 	TEVENT_FD_NOT_READABLE(c->fde);
 	TEVENT_FD_NOT_WRITEABLE(c->fde);
 	/* freed from the loop, never under a caller still using it */
@@ -168,6 +179,39 @@ static const struct smb2_transport_ops tcp_ops = {
 	.name = "tcp",
 };
 
+static void arm_recv_deadline(struct tcp_conn *c);
+
+static void recv_deadline(struct tevent_context *ev, struct tevent_timer *te,
+			  struct timeval now, void *private_data)
+{
+	struct tcp_conn *c = private_data;
+
+	c->recv_timer = NULL;
+	if (c->hdr_got > 0 && c->msgs_done == c->timer_msgs) {
+		tcp_disconnect(c, "message not completed before the receive "
+				  "timeout");
+		return;
+	}
+	if (c->hdr_got > 0)
+		arm_recv_deadline(c);
+}
+
+/*
+ * A partly received message must complete within the receive timeout.
+ * One timer per connection, armed only while a message is incomplete, so
+ * the fast path (whole messages per read) never touches it.
+ */
+static void arm_recv_deadline(struct tcp_conn *c)
+{
+	if (c->recv_timer || c->hdr_got == 0)
+		return;
+	c->timer_msgs = c->msgs_done;
+	c->recv_timer = tevent_add_timer(
+		c->srv->ev, c,
+		tevent_timeval_current_ofs(c->srv->conf->receive_timeout, 0),
+		recv_deadline, c);
+}
+
 /* Reads what is available; hands complete messages to the SMB2 layer. */
 static void tcp_readable(struct tcp_conn *c)
 {
@@ -189,6 +233,8 @@ static void tcp_readable(struct tcp_conn *c)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				tcp_disconnect(c, strerror(errno));
+			else
+				arm_recv_deadline(c);
 			return;
 		}
 		if (c->hdr_got < NBSS_HDR) {
@@ -229,8 +275,10 @@ static void tcp_readable(struct tcp_conn *c)
 		c->buf = NULL;
 		c->hdr_got = 0;
 		c->need = c->got = 0;
+		c->msgs_done++;
 		smb2_conn_recv(c->smb, buf, len);
 	}
+	arm_recv_deadline(c);
 }
 
 static void tcp_fd_handler(struct tevent_context *ev, struct tevent_fd *fde,
@@ -256,24 +304,38 @@ static int tcp_conn_destructor(struct tcp_conn *c)
 	/* free the SMB2 state first: it may still queue sends */
 	c->dead = true;
 	TALLOC_FREE(c->smb);
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (all_conns == c)
+		all_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	LOG_DBG("connection closed");
 	return 0;
 }
 
-static void format_peer(const struct sockaddr_storage *ss, char *out,
-			size_t len)
+static unsigned conns_from(const char *addr)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned n = 0;
+	for (struct tcp_conn *c = all_conns; c; c = c->next)
+		if (!c->dead && strcmp(c->addr, addr) == 0)
+			n++;
+	return n;
+}
+
+static void format_peer(const struct sockaddr_storage *ss, char *out,
+			size_t len, char *host)
+{
 	uint16_t port = 0;
 
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)ss;
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &s4->sin_addr, host, INET6_ADDRSTRLEN);
 		port = ntohs(s4->sin_port);
 		snprintf(out, len, "%s:%u", host, port);
 	} else {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, INET6_ADDRSTRLEN);
 		port = ntohs(s6->sin6_port);
 		snprintf(out, len, "[%s]:%u", host, port);
 	}
@@ -289,7 +351,7 @@ static void tcp_accept_handler(struct tevent_context *ev,
 	for (int i = 0; i < 32; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		char peer[80];
+		char peer[80], host[INET6_ADDRSTRLEN] = "?";
 		int one = 1;
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -299,11 +361,18 @@ static void tcp_accept_handler(struct tevent_context *ev,
 				LOG_WARN("accept: %s", strerror(errno));
 			return;
 		}
-		format_peer(&ss, peer, sizeof(peer));
+		format_peer(&ss, peer, sizeof(peer), host);
 		if (srv->n_conns >= srv->conf->max_connections) {
 			LOG_WARN("%s: refused, %u connections open (max "
 				 "connections)",
 				 peer, srv->n_conns);
+			close(fd);
+			continue;
+		}
+		if (conns_from(host) >= srv->conf->max_connections_per_client) {
+			LOG_WARN("%s: refused, too many connections from this "
+				 "address (max connections per client)",
+				 peer);
 			close(fd);
 			continue;
 		}
@@ -329,6 +398,11 @@ static void tcp_accept_handler(struct tevent_context *ev,
 			talloc_free(c);
 			continue;
 		}
+		snprintf(c->addr, sizeof(c->addr), "%s", host);
+		c->next = all_conns;
+		if (all_conns)
+			all_conns->prev = c;
+		all_conns = c;
 		talloc_set_destructor(c, tcp_conn_destructor);
 		LOG_DBG("%s: connected", peer);
 	}

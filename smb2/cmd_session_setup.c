@@ -2,7 +2,9 @@
  * SESSION_SETUP (MS-SMB2 2.2.5, 3.3.5.5) with SPNEGO + NTLMSSP, and LOGOFF
  * (3.3.5.6).
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf/log.h"
 #include "smb2/ntlmssp.h"
@@ -126,6 +128,83 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 	return write_response(req, flags, out, out_len);
 }
 
+/* ---- failed logons: answered late, per client address ---- */
+
+#define LOGON_FAIL_WINDOW_S 600
+#define LOGON_FAIL_MAX_DELAY_MS 30000
+#define LOGON_FAIL_TRACKED 256
+
+struct logon_failure {
+	char addr[64];
+	unsigned count;
+	time_t last;
+};
+
+static struct logon_failure logon_failures[LOGON_FAIL_TRACKED];
+
+/* Failures from addr within the window, this one included. */
+static unsigned note_failure(const char *addr)
+{
+	time_t now = time(NULL);
+	struct logon_failure *slot = NULL, *oldest = &logon_failures[0];
+
+	for (size_t i = 0; i < LOGON_FAIL_TRACKED; i++) {
+		struct logon_failure *f = &logon_failures[i];
+		if (f->count && now - f->last > LOGON_FAIL_WINDOW_S)
+			f->count = 0;
+		if (f->count && strcmp(f->addr, addr) == 0)
+			slot = f;
+		if (f->last < oldest->last)
+			oldest = f;
+	}
+	if (!slot) {
+		slot = oldest;
+		snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
+		slot->count = 0;
+	}
+	slot->count++;
+	slot->last = now;
+	return slot->count;
+}
+
+static void delayed_failure_fired(struct tevent_context *ev,
+				  struct tevent_timer *te, struct timeval now,
+				  void *private_data)
+{
+	smb2_req_complete(private_data, NT_STATUS_LOGON_FAILURE);
+}
+
+/*
+ * Answers a failed logon after a delay that doubles with each failure
+ * from the same address, without holding up anyone else: the request
+ * just completes from a timer.
+ */
+static NTSTATUS delay_failure(struct smb2_req *req, NTSTATUS st)
+{
+	uint32_t base = req->conn->srv->conf->logon_delay_ms;
+	char addr[64];
+	char *colon;
+	unsigned n;
+	uint64_t ms;
+
+	if (base == 0)
+		return st;
+	snprintf(addr, sizeof(addr), "%s", req->conn->peer);
+	colon = strrchr(addr, ':');
+	if (colon)
+		*colon = '\0';
+	n = note_failure(addr);
+	ms = (uint64_t)base << (n > 16 ? 16 : n - 1);
+	if (ms > LOGON_FAIL_MAX_DELAY_MS)
+		ms = LOGON_FAIL_MAX_DELAY_MS;
+	if (!tevent_add_timer(req->conn->srv->ev, req,
+			      tevent_timeval_current_ofs(ms / 1000,
+							 (ms % 1000) * 1000),
+			      delayed_failure_fired, req))
+		return st;
+	return SMB2_STATUS_ASYNC;
+}
+
 NTSTATUS smb2_cmd_session_setup(struct smb2_req *req)
 {
 	struct smb2_conn *conn = req->conn;
@@ -155,7 +234,7 @@ NTSTATUS smb2_cmd_session_setup(struct smb2_req *req)
 		return NT_STATUS_REQUEST_NOT_ACCEPTED; /* no multichannel */
 
 	if (req->hdr.session_id == 0) {
-		if (conn->n_sessions >= 64)
+		if (conn->n_sessions >= srv->conf->max_sessions_per_connection)
 			return NT_STATUS_INSUFFICIENT_RESOURCES;
 		s = smb2_session_new(conn);
 		if (!s)
@@ -264,6 +343,8 @@ fail:
 	req->out.len = 0;
 	req->session = NULL;
 	talloc_free(s);
+	if (NT_STATUS_EQUAL(st, NT_STATUS_LOGON_FAILURE))
+		return delay_failure(req, st);
 	return st;
 }
 

@@ -97,7 +97,7 @@ struct smb2_conn *smb2_conn_new(TALLOC_CTX *mem_ctx, struct smb2_server *srv,
 	conn->transport = transport;
 	conn->peer = talloc_strdup(conn, peer);
 	conn->next_async_id = 1;
-	smb2_credits_init(&conn->credits, SMB2_MAX_CREDITS);
+	smb2_credits_init(&conn->credits, srv->conf->max_credits);
 	conn->handshake_timer = tevent_add_timer(
 		srv->ev, conn,
 		tevent_timeval_current_ofs(srv->conf->handshake_timeout, 0),
@@ -314,7 +314,8 @@ static void req_went_async(struct smb2_req *req)
 
 	DLIST_ADD(req->conn->pending, req);
 	talloc_set_destructor(req, pending_req_destructor);
-	if (!req->async)
+	/* a delayed SESSION_SETUP answer is never announced as pending */
+	if (!req->async && req->hdr.command != SMB2_OP_SESSION_SETUP)
 		req->interim_timer = tevent_add_timer(
 			req->conn->srv->ev, req,
 			tevent_timeval_current_ofs(ms / 1000,
