@@ -194,7 +194,8 @@ static NTSTATUS delay_failure(struct smb2_req *req, NTSTATUS st)
 	if (colon)
 		*colon = '\0';
 	n = note_failure(addr);
-	ms = (uint64_t)base << (n > 16 ? 16 : n - 1);
+	/* doubling up to 64 times the base, and 30 s at most */
+	ms = (uint64_t)base << (n > 7 ? 6 : n - 1);
 	if (ms > LOGON_FAIL_MAX_DELAY_MS)
 		ms = LOGON_FAIL_MAX_DELAY_MS;
 	if (!tevent_add_timer(req->conn->srv->ev, req,

@@ -123,6 +123,8 @@ itest_start_usmbd() {
 		  state dir = $ITEST_DIR/state
 		  server signing = auto
 		  log level = 2
+		  # the suites try wrong passwords on purpose: keep their wait short
+		  failed logon delay ms = 20
 
 		[share]
 		  path = $ITEST_DIR/share
