@@ -58,6 +58,7 @@ enum opt_type {
 	OPT_PATH,
 	OPT_LISTEN,
 	OPT_SIGNING,
+	OPT_ENCRYPT,
 	OPT_LOG_LEVEL,
 	OPT_NETBIOS_NAME,
 };
@@ -95,6 +96,7 @@ static const struct conf_option conf_options[] = {
 		   NETBIOS_NAME_MAX, server_name),
 	GLOBAL_OPT("server signing", OPT_SIGNING, "auto", 0, 0,
 		   server_signing),
+	GLOBAL_OPT("smb encrypt", OPT_ENCRYPT, "off", 0, 2, smb_encrypt),
 	GLOBAL_OPT("log level", OPT_LOG_LEVEL, "info", 0, 3, log_level),
 	GLOBAL_OPT("max connections", OPT_UINT, "1024", 1, 65536,
 		   max_connections),
@@ -126,6 +128,7 @@ static const struct conf_option conf_options[] = {
 	SHARE_OPT("comment", OPT_STRING, "", 0, CONF_COMMENT_MAX, comment),
 	SHARE_OPT("read only", OPT_BOOL, "no", 0, 0, read_only),
 	SHARE_OPT("guest ok", OPT_BOOL, "no", 0, 0, guest_ok),
+	SHARE_OPT("smb encrypt", OPT_ENCRYPT, "inherit", 0, 3, smb_encrypt),
 };
 
 #define N_OPTIONS (sizeof(conf_options) / sizeof(conf_options[0]))
@@ -382,6 +385,25 @@ static int parse_signing(struct parser *p, const struct conf_option *opt,
 	return 0;
 }
 
+static const char *const encrypt_names[] = { "off", "desired", "required",
+					     "inherit" };
+
+static int parse_encrypt(struct parser *p, const struct conf_option *opt,
+			 void *base, const char *value)
+{
+	enum conf_encrypt *field = field_of(base, opt);
+
+	for (unsigned i = 0; i <= opt->max; i++) {
+		if (strcasecmp(value, encrypt_names[i]) == 0) {
+			*field = (enum conf_encrypt)i;
+			return 0;
+		}
+	}
+	return perr(p, p->line, "'%s' must be off, desired or required%s, "
+			       "not '%s'",
+		    opt->name, opt->max == 3 ? " (or inherit)" : "", value);
+}
+
 static const char *const log_level_names[] = { "error", "warn", "info",
 					       "debug" };
 
@@ -561,6 +583,9 @@ static char *format_value(TALLOC_CTX *ctx, const struct conf_option *opt,
 		return talloc_strdup(ctx, *(const enum conf_signing *)field ==
 						  CONF_SIGNING_REQUIRED ?
 					  "required" : "auto");
+	case OPT_ENCRYPT:
+		i = (size_t)*(const enum conf_encrypt *)field;
+		return talloc_strdup(ctx, i < 4 ? encrypt_names[i] : "off");
 	case OPT_LOG_LEVEL:
 		i = (size_t)*(const int *)field;
 		return talloc_strdup(ctx, i < 4 ? log_level_names[i] : "info");
@@ -591,6 +616,7 @@ static parse_fn *const parsers[] = {
 	[OPT_PATH] = parse_path,
 	[OPT_LISTEN] = parse_listen,
 	[OPT_SIGNING] = parse_signing,
+	[OPT_ENCRYPT] = parse_encrypt,
 	[OPT_LOG_LEVEL] = parse_log_level,
 	[OPT_NETBIOS_NAME] = parse_netbios_name,
 };
@@ -780,6 +806,14 @@ static int set_option(struct parser *p, char *line)
 		return perr(p, p->line, "'%s' appears before any [section]",
 			    key);
 	scope = p->in_global ? SCOPE_GLOBAL : SCOPE_SHARE;
+	/* an option may exist in both scopes (a share overriding the
+	 * global default) */
+	if (opt->scope != scope && opt + 1 < conf_options + N_OPTIONS) {
+		for (const struct conf_option *o = opt + 1;
+		     o < conf_options + N_OPTIONS; o++)
+			if (strcmp(o->name, key) == 0 && o->scope == scope)
+				opt = o;
+	}
 	if (opt->scope != scope)
 		return perr(p, p->line, "'%s' is only valid in %s", key,
 			    opt->scope == SCOPE_GLOBAL ? "[global]" :
@@ -1116,4 +1150,11 @@ void conf_dump(const struct usmbd_conf *c, FILE *f)
 		fprintf(f, "\n[%s]\n", c->shares[i].name);
 		dump_section(f, SCOPE_SHARE, &c->shares[i]);
 	}
+}
+
+enum conf_encrypt conf_share_encrypt(const struct usmbd_conf *c,
+				     const struct conf_share *s)
+{
+	return s->smb_encrypt == CONF_ENCRYPT_INHERIT ? c->smb_encrypt
+						      : s->smb_encrypt;
 }

@@ -17,6 +17,13 @@ enum conf_signing {
 	CONF_SIGNING_REQUIRED = 1,
 };
 
+enum conf_encrypt {
+	CONF_ENCRYPT_OFF = 0,
+	CONF_ENCRYPT_DESIRED = 1,  /* encrypt when the client can */
+	CONF_ENCRYPT_REQUIRED = 2, /* refuse clients that cannot */
+	CONF_ENCRYPT_INHERIT = 3,  /* share: use the [global] setting */
+};
+
 struct conf_listen {
 	char *addr; /* numeric IPv4 or IPv6 address ("0.0.0.0", "::") */
 	uint16_t port;
@@ -29,6 +36,7 @@ struct conf_share {
 	bool read_only;
 	bool guest_ok;
 	bool is_ipc; /* the built-in IPC$ share */
+	enum conf_encrypt smb_encrypt;
 };
 
 struct usmbd_conf {
@@ -39,6 +47,7 @@ struct usmbd_conf {
 	char *state_dir;
 	char *server_name; /* NetBIOS name, upper case */
 	enum conf_signing server_signing;
+	enum conf_encrypt smb_encrypt;
 	int log_level; /* 0 error, 1 warning, 2 info, 3 debug */
 	uint32_t max_connections;
 	uint32_t max_pdu_size;	    /* largest NBSS message accepted */
@@ -70,6 +79,10 @@ int conf_load_string(TALLOC_CTX *mem_ctx, const char *text,
 		     char **errmsg);
 int conf_load_file(TALLOC_CTX *mem_ctx, const char *path,
 		   struct usmbd_conf **out, char **errmsg);
+
+/* A share's effective encryption setting (resolving "inherit"). */
+enum conf_encrypt conf_share_encrypt(const struct usmbd_conf *c,
+				     const struct conf_share *s);
 
 /* Case-insensitive share lookup; NULL if absent. */
 const struct conf_share *conf_find_share(const struct usmbd_conf *c,

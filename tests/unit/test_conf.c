@@ -408,6 +408,30 @@ static void roundtrip(TALLOC_CTX *ctx, const char *text)
 	assert_conf_equal(a, c);
 }
 
+static void test_encrypt_scopes(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct usmbd_conf *c = load_ok(ctx, "[global]\n"
+					    "smb encrypt = desired\n"
+					    "[a]\npath = /a\n"
+					    "[b]\npath = /b\n"
+					    "smb encrypt = required\n"
+					    "[c]\npath = /c\n"
+					    "smb encrypt = off\n");
+	assert_int_equal(c->smb_encrypt, CONF_ENCRYPT_DESIRED);
+	assert_int_equal(conf_share_encrypt(c, conf_find_share(c, "a")),
+			 CONF_ENCRYPT_DESIRED);
+	assert_int_equal(conf_share_encrypt(c, conf_find_share(c, "b")),
+			 CONF_ENCRYPT_REQUIRED);
+	assert_int_equal(conf_share_encrypt(c, conf_find_share(c, "c")),
+			 CONF_ENCRYPT_OFF);
+	talloc_free(ctx);
+	/* "inherit" is a share-only value */
+	expect_error("[global]\nsmb encrypt = inherit\n", 2, "smb encrypt");
+	expect_error("[a]\npath = /a\nsmb encrypt = maybe\n", 3,
+		     "smb encrypt");
+}
+
 static void test_dump_roundtrip(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -700,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_listen_ipv6),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_share_name),
+		cmocka_unit_test(test_encrypt_scopes),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_users_roundtrip),
 		cmocka_unit_test(test_users_keeps_comments),
