@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "smb2/smb2_info.h"
+#include "smb2/smb2_objects.h"
 #include "smb2/smb2_server.h"
 #include "vfs/unicode.h"
 
@@ -23,12 +25,53 @@ struct query_dir_in {
 };
 
 /*
+ * Entries kept from an earlier scan may have been removed or changed
+ * since: a continued enumeration must not return names that are gone
+ * (Windows reads the directory as it goes), so each one is looked at
+ * again. false when the entry no longer exists.
+ */
+static bool refresh_entry(struct smb2_req *req, struct smb2_open *o,
+			  struct vfs_dirent *e)
+{
+	const char *dir = smb2_open_relpath(o);
+	struct vfs_stat st;
+	char *path;
+	int rc;
+
+	if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+		return true;
+	path = strcmp(dir, ".") == 0
+		       ? talloc_strdup(req, e->name)
+		       : talloc_asprintf(req, "%s/%s", dir, e->name);
+	if (!path)
+		return true; /* keep what we have */
+	rc = vfs_stat_path(req->tcon->share->vfs, path, &st);
+	talloc_free(path);
+	if (rc == -ENOENT)
+		return false;
+	if (rc == 0)
+		e->st = st;
+	return true;
+}
+
+/* A ChangeTime a client set on an open file shows in listings too. */
+static void apply_change_time(struct smb2_req *req, struct vfs_stat *st)
+{
+	struct smb2_file *f = smb2_file_find(req->conn->srv, st->dev,
+					     st->file_id);
+
+	if (f && f->change_time_set)
+		smb2_info_apply_change_time(st, f->change_time,
+					    f->change_time_ctime);
+}
+
+/*
  * Encodes matching entries from o->dir_pos on into req->out. An empty
  * result is NO_SUCH_FILE when this query started at the first entry (no
  * name matched at all, 3.3.5.18) and NO_MORE_FILES otherwise.
  */
 static NTSTATUS encode_entries(struct smb2_req *req, struct smb2_open *o,
-			       const struct query_dir_in *in)
+			       const struct query_dir_in *in, bool fresh)
 {
 	struct wire_wr *w = &req->out;
 	struct smb2_dirlist l;
@@ -41,17 +84,25 @@ static NTSTATUS encode_entries(struct smb2_req *req, struct smb2_open *o,
 	smb2_dirlist_init(&l, w, in->output_len);
 
 	while (o->dir_pos < o->dir_n) {
-		const struct vfs_dirent *e = &o->dir_entries[o->dir_pos];
+		struct vfs_dirent *e = &o->dir_entries[o->dir_pos];
+		struct vfs_stat st;
+		char short_name[SMB2_SHORT_NAME_MAX + 1];
 		uint8_t *name16;
 		size_t len;
 		bool fits;
 
 		if (!name_wildcard_match(o->dir_pattern, e->name) ||
+		    (!fresh && !refresh_entry(req, o, e)) ||
 		    utf8_to_utf16le(req, e->name, &name16, &len) != 0) {
 			o->dir_pos++;
 			continue;
 		}
-		fits = smb2_dirlist_append(&l, in->cls, &e->st, name16, len);
+		st = e->st;
+		apply_change_time(req, &st);
+		fits = smb2_dirlist_append(&l, in->cls, &st, name16, len,
+					   smb2_info_short_name(e->name, short_name)
+						   ? short_name
+						   : NULL);
 		talloc_free(name16);
 		if (!fits) {
 			too_small = l.count == 0;
@@ -133,7 +184,7 @@ static void scan_done(struct tevent_req *subreq)
 		o->dir_n = job->n;
 		o->dir_pos = 0;
 		o->dir_scanned = true;
-		status = encode_entries(req, o, &state->in);
+		status = encode_entries(req, o, &state->in, true);
 	}
 	talloc_free(state);
 	smb2_req_complete(req, status);
@@ -246,5 +297,5 @@ NTSTATUS smb2_cmd_query_directory(struct smb2_req *req)
 	talloc_free(pattern);
 	if (rescan)
 		return start_scan(req, o, &in);
-	return encode_entries(req, o, &in);
+	return encode_entries(req, o, &in, false);
 }

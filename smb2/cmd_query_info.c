@@ -2,6 +2,7 @@
  * SMB2 QUERY_INFO (MS-SMB2 2.2.37, 3.3.5.20): file, file system and
  * security information of an open. The encodings live in smb2_info.c.
  */
+#include <string.h>
 #include <sys/stat.h>
 
 #include "smb2/smb2_info.h"
@@ -68,15 +69,94 @@ static NTSTATUS open_name16(TALLOC_CTX *mem_ctx, const struct smb2_open *o,
 	return NT_STATUS_OK;
 }
 
-/* Query classes that read attributes need FILE_READ_ATTRIBUTES; the rest
- * (standard, internal, position, mode, name...) need no access, as in
- * Windows' I/O manager. */
-static bool file_class_needs_read_attributes(uint8_t cls)
+/*
+ * FileNormalizedNameInformation (MS-FSCC 2.4.30): the path from the share
+ * root as stored on disk, without a leading '\\'; empty for the root.
+ */
+static NTSTATUS normalized_name16(TALLOC_CTX *mem_ctx,
+				  const struct smb2_open *o, uint8_t **name16,
+				  size_t *len)
 {
-	return cls == FSCC_FILE_BASIC_INFORMATION ||
-	       cls == FSCC_FILE_ALL_INFORMATION ||
-	       cls == FSCC_FILE_NETWORK_OPEN_INFORMATION ||
-	       cls == FSCC_FILE_ATTRIBUTE_TAG_INFORMATION;
+	const char *rel = smb2_open_relpath(o);
+	char *name = talloc_strdup(mem_ctx, strcmp(rel, ".") == 0 ? "" : rel);
+
+	if (!name)
+		return NT_STATUS_NO_MEMORY;
+	for (char *p = name; *p; p++)
+		if (*p == '/')
+			*p = '\\';
+	if (utf8_to_utf16le(mem_ctx, name, name16, len) != 0)
+		return NT_STATUS_OBJECT_NAME_INVALID;
+	return NT_STATUS_OK;
+}
+
+/* The 8.3 name of the open's last path component; none for the root. */
+static NTSTATUS short_name16(TALLOC_CTX *mem_ctx, const struct smb2_open *o,
+			     uint8_t **name16, size_t *len)
+{
+	const char *rel = smb2_open_relpath(o);
+	const char *base = strrchr(rel, '/');
+	char short_name[SMB2_SHORT_NAME_MAX + 1];
+
+	*name16 = NULL;
+	*len = 0;
+	if (!smb2_info_short_name(base ? base + 1 : rel, short_name))
+		return NT_STATUS_OK;
+	if (utf8_to_utf16le(mem_ctx, short_name, name16, len) != 0)
+		return NT_STATUS_OBJECT_NAME_INVALID;
+	return NT_STATUS_OK;
+}
+
+/*
+ * The access a query of class cls needs (MS-SMB2 3.3.5.20.1 defers to
+ * the object store; Windows' I/O manager asks for these): attribute
+ * classes need FILE_READ_ATTRIBUTES, the EA list FILE_READ_EA; standard,
+ * internal, position, mode, name and the like need none.
+ */
+static uint32_t file_class_access(uint8_t cls)
+{
+	switch (cls) {
+	case FSCC_FILE_BASIC_INFORMATION:
+	case FSCC_FILE_ALL_INFORMATION:
+	case FSCC_FILE_NETWORK_OPEN_INFORMATION:
+	case FSCC_FILE_ATTRIBUTE_TAG_INFORMATION:
+		return FILE_READ_ATTRIBUTES;
+	case FSCC_FILE_FULL_EA_INFORMATION:
+		return FILE_READ_EA;
+	default:
+		return 0;
+	}
+}
+
+/* The names a class reports, converted only when it needs them. */
+static NTSTATUS file_names(struct smb2_req *req, struct smb2_open *o,
+			   uint8_t cls, struct smb2_info_file *f,
+			   uint8_t **name16)
+{
+	NTSTATUS status = NT_STATUS_OK;
+
+	*name16 = NULL;
+	switch (cls) {
+	case FSCC_FILE_NAME_INFORMATION:
+	case FSCC_FILE_ALL_INFORMATION:
+		status = open_name16(req, o, name16, &f->name16_len);
+		f->name16 = *name16;
+		break;
+	case FSCC_FILE_NORMALIZED_NAME_INFORMATION:
+		/* a 3.1.1 class (MS-SMB2 3.3.5.20.1) */
+		if (req->conn->dialect < SMB2_DIALECT_311)
+			return NT_STATUS_NOT_SUPPORTED;
+		status = normalized_name16(req, o, name16, &f->name16_len);
+		f->name16 = *name16;
+		break;
+	case FSCC_FILE_ALTERNATE_NAME_INFORMATION:
+		status = short_name16(req, o, name16, &f->short16_len);
+		f->short16 = *name16;
+		break;
+	default:
+		break;
+	}
+	return status;
 }
 
 /* Named pipes answer FileStandardInformation and FilePipeInformation. */
@@ -107,30 +187,28 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *o,
 	struct vfs_stat st;
 	struct smb2_info_file f = { .st = &st };
 	uint8_t *name16 = NULL;
+	uint32_t need = file_class_access(in->cls);
 	size_t start;
 	NTSTATUS status;
 	int rc;
 
 	if (o->fd < 0)
 		return query_pipe(req, in);
-	if (file_class_needs_read_attributes(in->cls) &&
-	    !(o->access_mask & FILE_READ_ATTRIBUTES))
+	if ((o->access_mask & need) != need)
 		return NT_STATUS_ACCESS_DENIED;
 	rc = vfs_fstat(o->fd, &st);
 	if (rc != 0)
 		return ntstatus_from_errno(-rc);
+	if (o->file && o->file->change_time_set)
+		smb2_info_apply_change_time(&st, o->file->change_time,
+					    o->file->change_time_ctime);
 	f.access_mask = o->access_mask;
 	f.position = o->position;
 	f.mode = o->mode;
 	f.delete_pending = o->file && o->file->delete_pending;
-	if (in->cls == FSCC_FILE_NAME_INFORMATION ||
-	    in->cls == FSCC_FILE_ALL_INFORMATION ||
-	    in->cls == FSCC_FILE_NORMALIZED_NAME_INFORMATION) {
-		status = open_name16(req, o, &name16, &f.name16_len);
-		if (!NT_STATUS_IS_OK(status))
-			return status;
-		f.name16 = name16;
-	}
+	status = file_names(req, o, in->cls, &f, &name16);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	start = begin_response(&req->out);
 	status = smb2_info_encode_file(&req->out, in->cls, &f);
 	status = finish_response(req, in, start, status);

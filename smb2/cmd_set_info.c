@@ -42,7 +42,29 @@ static NTSTATUS set_basic(struct smb2_open *o,
 		if (rc != 0)
 			return errno_status(rc);
 	}
+	if (si->change_time) {
+		o->file->change_time_set = true;
+		o->file->change_time = si->change_time;
+		o->user_set_change_time = true;
+	}
 	return NT_STATUS_OK;
+}
+
+/*
+ * Changes made through an open that set ChangeTime do not update it
+ * (MS-FSA Open.UserSetChangeTime), so the ctime they caused becomes the
+ * one the set value stands for.
+ */
+static void keep_user_change_time(struct smb2_open *o)
+{
+	struct vfs_stat st;
+
+	if (!o->user_set_change_time || !o->file->change_time_set)
+		return;
+	if (vfs_fstat(o->fd, &st) == 0)
+		o->file->change_time_ctime = st.change_time;
+	else
+		o->file->change_time_set = false;
 }
 
 /* EndOfFile, Allocation and ValidDataLength change the data of files. */
@@ -163,6 +185,44 @@ static bool others_deny_delete(const struct smb2_open *o)
 	return false;
 }
 
+/*
+ * A rename opens the target's parent directory for FILE_ADD_FILE (or
+ * FILE_ADD_SUBDIRECTORY) sharing only read and write, as Windows' I/O
+ * manager does for SL_OPEN_TARGET_DIRECTORY; that open fails when the
+ * directory is open without FILE_SHARE_WRITE or with DELETE access.
+ * Opens for attributes only take no part in sharing (MS-FSA 2.1.5.1.2.1
+ * share access check), which is why Word's habit of holding the parent
+ * open for SYNCHRONIZE | FILE_READ_ATTRIBUTES with no sharing works.
+ */
+/* The access rights that take part in share mode checks. */
+#define SHARING_ACCESS                                                   \
+	(FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA |            \
+	 FILE_EXECUTE | DELETE_ACCESS)
+
+static bool target_parent_busy(struct smb2_open *o, const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	char *parent = slash ? talloc_strndup(NULL, target, slash - target)
+			     : talloc_strdup(NULL, ".");
+	struct smb2_file *dir;
+	bool busy = false;
+
+	if (!parent)
+		return false;
+	dir = smb2_file_find_path(o->tcon->session->srv, o->file->share,
+				  parent);
+	talloc_free(parent);
+	for (const struct smb2_open *p = dir ? dir->opens : NULL; p;
+	     p = p->file_next) {
+		if (!(p->access_mask & SHARING_ACCESS))
+			continue;
+		if ((p->access_mask & DELETE_ACCESS) ||
+		    !(p->share_access & FILE_SHARE_WRITE))
+			busy = true;
+	}
+	return busy;
+}
+
 /* The target path on disk: the resolved parent plus, for a case-only
  * rename of the file onto itself, the client's spelling of the name. */
 static char *rename_target_path(TALLOC_CTX *mem_ctx, const char *ondisk,
@@ -272,6 +332,10 @@ static NTSTATUS set_rename(struct smb2_open *o,
 	status = resolve_target(tmp, o, si, &t);
 	if (!NT_STATUS_IS_OK(status))
 		goto out;
+	if (target_parent_busy(o, t.ondisk)) {
+		status = NT_STATUS_SHARING_VIOLATION;
+		goto out;
+	}
 	if (strcmp(t.ondisk, f->relpath) == 0)
 		goto out; /* renamed onto itself, spelling and all */
 	rc = vfs_rename(f->share->vfs, f->relpath, t.ondisk,
@@ -325,19 +389,24 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *o,
 		return NT_STATUS_ACCESS_DENIED;
 	switch (cls) {
 	case FSCC_FILE_BASIC_INFORMATION:
-		return set_basic(o, &si);
+		status = set_basic(o, &si);
+		break;
 	case FSCC_FILE_END_OF_FILE_INFORMATION:
 	case FSCC_FILE_ALLOCATION_INFORMATION:
 	case FSCC_FILE_VALID_DATA_LENGTH_INFORMATION:
-		return set_size(o, &si);
+		status = set_size(o, &si);
+		break;
 	case FSCC_FILE_DISPOSITION_INFORMATION:
 	case FSCC_FILE_DISPOSITION_INFORMATION_EX:
 		return set_disposition(o, &si);
 	case FSCC_FILE_RENAME_INFORMATION:
-		return set_rename(o, &si);
+		status = set_rename(o, &si);
+		break;
 	default:
 		return NT_STATUS_INVALID_INFO_CLASS;
 	}
+	keep_user_change_time(o);
+	return status;
 }
 
 NTSTATUS smb2_cmd_set_info(struct smb2_req *req)

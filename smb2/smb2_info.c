@@ -5,6 +5,9 @@
  */
 #include "smb2/smb2_info.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "smb2/smb2_proto.h"
 
 /* Directories report no size and a single link, as NTFS (and Samba) do;
@@ -143,8 +146,10 @@ NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 		put_all(w, f);
 		break;
 	case FSCC_FILE_ALTERNATE_NAME_INFORMATION:
-		/* no 8.3 names are generated */
-		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
+		if (!f->short16) /* the share root has no name */
+			return NT_STATUS_OBJECT_NAME_NOT_FOUND;
+		put_name(w, f->short16, f->short16_len);
+		break;
 	case FSCC_FILE_STREAM_INFORMATION:
 		put_streams(w, st);
 		break;
@@ -304,7 +309,7 @@ static const struct info_size fs_sizes[] = {
 	{ FSCC_FS_VOLUME_INFORMATION, 24, true },
 	{ FSCC_FS_SIZE_INFORMATION, 24, false },
 	{ FSCC_FS_DEVICE_INFORMATION, 8, false },
-	{ FSCC_FS_ATTRIBUTE_INFORMATION, 12, true },
+	{ FSCC_FS_ATTRIBUTE_INFORMATION, 16, true },
 	{ FSCC_FS_CONTROL_INFORMATION, 48, false },
 	{ FSCC_FS_FULL_SIZE_INFORMATION, 32, false },
 	{ FSCC_FS_OBJECT_ID_INFORMATION, 64, false },
@@ -351,6 +356,86 @@ NTSTATUS smb2_info_fit(uint8_t info_type, uint8_t cls, size_t full_len,
 			    ? 0
 			    : out_len;
 	return NT_STATUS_BUFFER_OVERFLOW;
+}
+
+/* ---- 8.3 names (MS-FSCC 2.1.5.2.1) ---- */
+
+/* Characters an 8.3 name may hold besides A-Z and 0-9. */
+static bool short_name_char(char c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("!#$%&'()-@^_`{}~", c) != NULL;
+}
+
+static char upper_ascii(char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Copies up to max valid, upper-cased characters of [s, end). */
+static size_t short_name_part(char *out, const char *s, const char *end,
+			      size_t max)
+{
+	size_t n = 0;
+
+	for (; s < end && n < max; s++) {
+		char c = upper_ascii(*s);
+
+		if (short_name_char(c))
+			out[n++] = c;
+	}
+	return n;
+}
+
+/* true if [s, end) has between 1 and max characters, all valid */
+static bool short_name_valid_part(const char *s, const char *end, size_t max)
+{
+	if (end <= s || (size_t)(end - s) > max)
+		return false;
+	for (; s < end; s++)
+		if (!short_name_char(upper_ascii(*s)))
+			return false;
+	return true;
+}
+
+bool smb2_info_short_name(const char *name, char out[SMB2_SHORT_NAME_MAX + 1])
+{
+	const char *end = name + strlen(name);
+	const char *dot = strrchr(name, '.');
+	const char *base_end = dot ? dot : end;
+	uint32_t hash = 2166136261u; /* FNV-1a */
+	size_t n;
+
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	if (short_name_valid_part(name, base_end, 8) &&
+	    (!dot || short_name_valid_part(dot + 1, end, 3))) {
+		for (n = 0; name[n]; n++)
+			out[n] = upper_ascii(name[n]);
+		out[n] = '\0';
+		return true;
+	}
+	for (const char *p = name; *p; p++) {
+		hash ^= (uint8_t)upper_ascii(*p);
+		hash *= 16777619u;
+	}
+	n = short_name_part(out, name, base_end, 2);
+	snprintf(out + n, SMB2_SHORT_NAME_MAX + 1 - n, "%04X~1",
+		 (unsigned)((hash ^ (hash >> 16)) & 0xffff));
+	n += 6;
+	if (dot) {
+		char ext[4];
+		size_t e = short_name_part(ext, dot + 1, end, 3);
+
+		if (e) {
+			out[n++] = '.';
+			memcpy(out + n, ext, e);
+			n += e;
+		}
+	}
+	out[n] = '\0';
+	return true;
 }
 
 /* ---- security descriptor (MS-DTYP 2.4.6) ---- */
@@ -474,8 +559,23 @@ static void put_dirent_common(struct wire_wr *w, const struct vfs_stat *st,
 	wire_wr_u32(w, (uint32_t)name16_len);
 }
 
+/* ShortNameLength, Reserved1 and the 24-byte ShortName (MS-FSCC 2.4.8) */
+static void put_short_name(struct wire_wr *w, const char *short_name)
+{
+	size_t n = short_name ? strlen(short_name) : 0;
+
+	if (n > SMB2_SHORT_NAME_MAX)
+		n = 0;
+	wire_wr_u8(w, (uint8_t)(2 * n));
+	wire_wr_u8(w, 0);
+	for (size_t i = 0; i < n; i++)
+		wire_wr_u16(w, (uint8_t)short_name[i]);
+	wire_wr_zero(w, 24 - 2 * n);
+}
+
 static void put_dirent_body(struct wire_wr *w, uint8_t cls,
-			    const struct vfs_stat *st, size_t name16_len)
+			    const struct vfs_stat *st, size_t name16_len,
+			    const char *short_name)
 {
 	wire_wr_u32(w, 0); /* NextEntryOffset, patched when chained */
 	wire_wr_u32(w, 0); /* FileIndex: undefined on NTFS-like stores */
@@ -490,9 +590,7 @@ static void put_dirent_body(struct wire_wr *w, uint8_t cls,
 	switch (cls) {
 	case FSCC_FILE_BOTH_DIRECTORY_INFORMATION:
 	case FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION:
-		wire_wr_u8(w, 0);    /* ShortNameLength: no 8.3 names */
-		wire_wr_u8(w, 0);    /* Reserved1 */
-		wire_wr_zero(w, 24); /* ShortName */
+		put_short_name(w, short_name);
 		if (cls == FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION) {
 			wire_wr_u16(w, 0); /* Reserved2 */
 			wire_wr_u64(w, st->file_id);
@@ -514,7 +612,7 @@ static void put_dirent_body(struct wire_wr *w, uint8_t cls,
 
 bool smb2_dirlist_append(struct smb2_dirlist *l, uint8_t cls,
 			 const struct vfs_stat *st, const uint8_t *name16,
-			 size_t name16_len)
+			 size_t name16_len, const char *short_name)
 {
 	struct wire_wr *w = l->w;
 	size_t fixed = smb2_dirent_fixed_size(cls);
@@ -528,7 +626,7 @@ bool smb2_dirlist_append(struct smb2_dirlist *l, uint8_t cls,
 		return false;
 	wire_wr_zero(w, pad);
 	entry_at = w->len;
-	put_dirent_body(w, cls, st, name16_len);
+	put_dirent_body(w, cls, st, name16_len, short_name);
 	wire_wr_bytes(w, name16, name16_len);
 	if (w->err)
 		return false;

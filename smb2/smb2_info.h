@@ -102,6 +102,9 @@ struct smb2_info_file {
 	/* FileNameInformation: path from the share root with a leading '\' */
 	const uint8_t *name16;
 	size_t name16_len;
+	/* FileAlternateNameInformation: the 8.3 name; NULL for none */
+	const uint8_t *short16;
+	size_t short16_len;
 };
 
 /* What the file system classes report. */
@@ -115,11 +118,39 @@ struct smb2_info_fs {
 /*
  * Appends the complete (untruncated) value of file class cls to w.
  * NT_STATUS_INVALID_INFO_CLASS for classes not queryable;
- * OBJECT_NAME_NOT_FOUND for FileAlternateNameInformation (no 8.3 names);
- * EAS_NOT_SUPPORTED for FileFullEaInformation.
+ * OBJECT_NAME_NOT_FOUND for FileAlternateNameInformation without a short
+ * name; EAS_NOT_SUPPORTED for FileFullEaInformation.
  */
 NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 			       const struct smb2_info_file *f);
+/* Longest 8.3 name: 8 + '.' + 3. */
+#define SMB2_SHORT_NAME_MAX 12
+
+/*
+ * The 8.3 name reported for the last component name (MS-FSCC 2.1.5.2.1):
+ * the name itself, upper-cased, when it already is a valid 8.3 name;
+ * otherwise up to two characters of the name, four hex digits of a hash
+ * of the whole name, "~1" and up to three characters of the extension,
+ * the form Windows falls back to. Deterministic, so every query of a name
+ * gives the same answer. Returns false (no short name) for "", "." and
+ * "..".
+ */
+bool smb2_info_short_name(const char *name,
+			  char out[SMB2_SHORT_NAME_MAX + 1]);
+
+/*
+ * A ChangeTime set by a client cannot be stored on POSIX; it is reported
+ * for as long as the inode's ctime is still the one seen right after it
+ * was set (nothing has changed the file since).
+ */
+static inline void smb2_info_apply_change_time(struct vfs_stat *st,
+					       uint64_t set_time,
+					       uint64_t ctime_at_set)
+{
+	if (st->change_time == ctime_at_set)
+		st->change_time = set_time;
+}
+
 /* The same for file system class cls. */
 NTSTATUS smb2_info_encode_fs(struct wire_wr *w, uint8_t cls,
 			     const struct smb2_info_fs *v);
@@ -163,13 +194,15 @@ void smb2_dirlist_init(struct smb2_dirlist *l, struct wire_wr *w,
 		       uint32_t max_len);
 /*
  * Appends one entry of class cls, 8-byte aligned and chained through the
- * previous entry's NextEntryOffset. Returns false and leaves the buffer
- * unchanged when it does not fit in max_len (or on allocation failure:
- * check w->err).
+ * previous entry's NextEntryOffset. short_name (ASCII, at most
+ * SMB2_SHORT_NAME_MAX characters, NULL for none) fills ShortName of the
+ * classes that have one. Returns false and leaves the buffer unchanged
+ * when it does not fit in max_len (or on allocation failure: check
+ * w->err).
  */
 bool smb2_dirlist_append(struct smb2_dirlist *l, uint8_t cls,
 			 const struct vfs_stat *st, const uint8_t *name16,
-			 size_t name16_len);
+			 size_t name16_len, const char *short_name);
 /* Bytes used in the buffer so far. */
 static inline size_t smb2_dirlist_len(const struct smb2_dirlist *l)
 {

@@ -64,6 +64,12 @@ struct smb2_file {
 	bool delete_pending;
 	char *relpath; /* current on-disk path of the file, relative */
 	struct smb2_share_state *share;
+	/* ChangeTime a client set (MS-FSA 2.1.5.15.1): POSIX cannot store
+	 * it, so it is reported while the inode's ctime is still
+	 * change_time_ctime, i.e. nothing else has changed the file */
+	bool change_time_set;
+	uint64_t change_time;
+	uint64_t change_time_ctime;
 };
 
 struct smb2_server {
@@ -168,6 +174,7 @@ struct smb2_open {
 	bool delete_on_close;	/* FILE_DELETE_ON_CLOSE on create */
 	uint64_t position;	/* FilePositionInformation */
 	uint32_t mode;		/* FileModeInformation */
+	bool user_set_change_time; /* MS-FSA Open.UserSetChangeTime */
 	uint32_t outstanding;	/* async I/O in flight */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;

@@ -345,8 +345,11 @@ static void test_fit(void **state)
 		   NT_STATUS_INFO_LENGTH_MISMATCH, 0);
 	expect_fit(FS, FSCC_FS_VOLUME_INFORMATION, 26, 24,
 		   NT_STATUS_BUFFER_OVERFLOW, 24);
-	expect_fit(FS, FSCC_FS_ATTRIBUTE_INFORMATION, 20, 14,
-		   NT_STATUS_BUFFER_OVERFLOW, 14);
+	/* BlockAlign(FieldOffset(FileSystemName) + 2, 8) = 16 */
+	expect_fit(FS, FSCC_FS_ATTRIBUTE_INFORMATION, 20, 15,
+		   NT_STATUS_INFO_LENGTH_MISMATCH, 0);
+	expect_fit(FS, FSCC_FS_ATTRIBUTE_INFORMATION, 20, 16,
+		   NT_STATUS_BUFFER_OVERFLOW, 16);
 	expect_fit(FS, FSCC_FS_FULL_SIZE_INFORMATION, 32, 31,
 		   NT_STATUS_INFO_LENGTH_MISMATCH, 0);
 	expect_fit(F, 200, 8, 100, NT_STATUS_INVALID_INFO_CLASS, 0);
@@ -431,7 +434,7 @@ static void test_dirent_layouts(void **state)
 		wire_wr_init(&w, ctx, 0);
 		smb2_dirlist_init(&l, &w, 65536);
 		assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt,
-						sizeof(name_a_txt)));
+						sizeof(name_a_txt), NULL));
 		assert_int_equal(w.len,
 				 classes[i].name_at + sizeof(name_a_txt));
 		/* NextEntryOffset and FileIndex */
@@ -476,9 +479,9 @@ static void test_dirent_chaining(void **state)
 	wire_wr_zero(&w, 8);
 	smb2_dirlist_init(&l, &w, 1000);
 	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt,
-					sizeof(name_a_txt)));
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 4));
+					sizeof(name_a_txt), NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 4, NULL));
 	assert_int_equal(l.count, 3);
 	/* entry 2 (96 bytes) is followed by entry 3 at an 8-byte boundary
 	 * relative to the buffer start */
@@ -491,9 +494,9 @@ static void test_dirent_chaining(void **state)
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 1000);
 	assert_true(smb2_dirlist_append(&l, FSCC_FILE_NAMES_INFORMATION, &st,
-					name_a_txt, 2)); /* 14 bytes */
+					name_a_txt, 2, NULL)); /* 14 bytes */
 	assert_true(smb2_dirlist_append(&l, FSCC_FILE_NAMES_INFORMATION, &st,
-					name_a_txt, 2));
+					name_a_txt, 2, NULL));
 	assert_int_equal(get_le32(w.buf), 16);
 	assert_int_equal(w.buf[14], 0);
 	assert_int_equal(w.buf[15], 0);
@@ -513,25 +516,25 @@ static void test_dirent_buffer_full(void **state)
 	/* 14 + pad 2 + 14 = 30: 29 holds only the first entry */
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 29);
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
-	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
+	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
 	assert_int_equal(w.len, 14);
 	assert_int_equal(get_le32(w.buf), 0); /* still the last entry */
 	assert_int_equal(l.count, 1);
 
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 30);
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
+	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
 
 	/* nothing fits in a buffer smaller than one entry */
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 13);
-	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
+	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
 	assert_int_equal(w.len, 0);
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 0);
-	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2));
+	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
 	talloc_free(ctx);
 }
 
