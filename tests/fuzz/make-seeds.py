@@ -605,6 +605,23 @@ def setinfo_seeds():
     }
 
 
+def transform_seeds(server):
+    """First byte: cipher index (bits 0-1), bit 7 = encrypt round trip."""
+    msg = smb2_hdr(13, 5, sid=0x1234) + simple4()
+    big = server['compound-read-311']
+    out = {}
+    for i, name in enumerate(('aes128-ccm', 'aes128-gcm', 'aes256-ccm',
+                              'aes256-gcm')):
+        out['round-trip-' + name] = bytes([0x80 | i]) + msg
+        ct = bytes((b * 7 + 3) & 0xff for b in msg)
+        hdr = (b'\xfdSMB' + bytes(range(16)) + bytes(range(16, 32)) +
+               u32(len(ct)) + u16(0) + u16(1) + u64(0x1234))
+        out['received-' + name] = bytes([i]) + hdr + ct
+    out['round-trip-compound'] = b'\x81' + big
+    out['received-short'] = b'\x01' + b'\xfdSMB' + b'\0' * 40
+    return out
+
+
 def write_corpus(root, target, seeds):
     d = os.path.join(root, target)
     os.makedirs(d, exist_ok=True)
@@ -622,6 +639,7 @@ def main():
     server = server_seeds()
     write_corpus(root, 'server', server)
     write_corpus(root, 'hdr', hdr_seeds(server))
+    write_corpus(root, 'transform', transform_seeds(server))
     write_corpus(root, 'ntlmssp', ntlmssp_seeds())
     write_corpus(root, 'spnego', spnego_seeds())
     write_corpus(root, 'conf', conf_seeds(sample))
