@@ -254,6 +254,13 @@ NTSTATUS smb2_cmd_negotiate(struct smb2_req *req)
 	conn->client_security_mode = security_mode;
 	conn->client_capabilities = caps;
 	conn_set_dialect(conn, chosen);
+	/* 3.0/3.0.2 negotiate encryption by capability, with AES-128-CCM
+	 * (MS-SMB2 3.3.5.4); 3.1.1 through its context below */
+	if ((chosen == SMB2_DIALECT_300 || chosen == SMB2_DIALECT_302) &&
+	    (caps & SMB2_GLOBAL_CAP_ENCRYPTION)) {
+		conn->server_capabilities |= SMB2_GLOBAL_CAP_ENCRYPTION;
+		conn->cipher = SMB2_CIPHER_AES128_CCM;
+	}
 
 	if (chosen == SMB2_DIALECT_311) {
 		st = parse_contexts(req, ctx_off, ctx_count, &ctx);
@@ -289,7 +296,7 @@ NTSTATUS smb2_cmd_negotiate(struct smb2_req *req)
 void smb2_smb1_negotiate(struct smb2_msg *msg)
 {
 	struct smb2_conn *conn = msg->conn;
-	const uint8_t *p = msg->buf;
+	const uint8_t *p = msg->data;
 	size_t len = msg->len;
 	bool want_wild = false, want_202 = false;
 	struct smb2_req *req;

@@ -66,6 +66,15 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 		LOG_INFO("%s: anonymous logon refused", conn->peer);
 		return NT_STATUS_LOGON_FAILURE;
 	}
+	/* MS-SMB2 3.3.5.5.3: a server that requires encryption refuses
+	 * sessions that cannot encrypt */
+	if (conn->srv->conf->smb_encrypt == CONF_ENCRYPT_REQUIRED &&
+	    (!conn->cipher || res->anonymous)) {
+		LOG_INFO("%s: session refused: encryption required but the "
+			 "client cannot encrypt",
+			 conn->peer);
+		return NT_STATUS_ACCESS_DENIED;
+	}
 	/* SPNEGO mechListMIC (RFC 4178 5): check the client's when sent;
 	 * send ours when the client sent one or NTLMSSP was not its
 	 * first choice. */
@@ -105,6 +114,11 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 		flags |= SMB2_SESSION_FLAG_IS_NULL;
 		s->signing_required = false;
 	} else {
+		s->encrypt_data = conn->cipher &&
+				  conn->srv->conf->smb_encrypt !=
+					  CONF_ENCRYPT_OFF;
+		if (s->encrypt_data)
+			flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
 		/* MS-SMB2 3.3.5.5.3: signing required when either side
 		 * requires it */
 		s->signing_required =
@@ -355,10 +369,14 @@ NTSTATUS smb2_cmd_logoff(struct smb2_req *req)
 
 	LOG_DBG("%s: logoff session %llx", req->conn->peer,
 		(unsigned long long)s->id);
-	/* sign the response with the session's key before it goes */
-	req->session = NULL;
-	req->hdr.session_id = s->id;
-	talloc_free(s);
+	/* the session's opens and trees go now; the session itself once
+	 * the response has been signed or encrypted with its keys */
+	while (s->tcons)
+		talloc_free(s->tcons);
+	if (s->signing_required || req->signed_in)
+		req->sign_with = s;
+	s->state = SMB2_SESSION_EXPIRED;
+	req->free_after = s;
 	wire_wr_u16(&req->out, 4);
 	wire_wr_u16(&req->out, 0);
 	return NT_STATUS_OK;

@@ -48,16 +48,27 @@ NTSTATUS smb2_cmd_tree_connect(struct smb2_req *req)
 		return NT_STATUS_ACCESS_DENIED;
 	if (s->n_opens > 0 && s->tcons && s->next_tree_id > 0xfffffff0u)
 		return NT_STATUS_INSUFFICIENT_RESOURCES;
+	enum conf_encrypt enc = share->conf->is_ipc
+					? CONF_ENCRYPT_OFF
+					: conf_share_encrypt(srv->conf, share->conf);
+	if (enc == CONF_ENCRYPT_REQUIRED &&
+	    (!req->conn->cipher || s->anonymous)) {
+		LOG_INFO("%s: [%s] requires encryption, the client cannot",
+			 req->conn->peer, share->conf->name);
+		return NT_STATUS_ACCESS_DENIED;
+	}
 	t = smb2_tcon_new(s, share);
 	if (!t)
 		return NT_STATUS_NO_MEMORY;
+	t->encrypt_data = enc != CONF_ENCRYPT_OFF && req->conn->cipher &&
+			  !s->anonymous;
 	t->max_access = t->read_only ? MAX_ACCESS_READ_ONLY : FILE_ALL_ACCESS;
 	req->tcon = t;
 
 	wire_wr_u16(w, 16);
 	wire_wr_u8(w, t->is_ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK);
 	wire_wr_u8(w, 0);
-	wire_wr_u32(w, 0); /* ShareFlags: manual caching */
+	wire_wr_u32(w, t->encrypt_data ? SMB2_SHAREFLAG_ENCRYPT_DATA : 0);
 	wire_wr_u32(w, 0); /* Capabilities */
 	wire_wr_u32(w, t->max_access);
 	LOG_DBG("%s: tree %u connected to [%s]", req->conn->peer, t->id,

@@ -10,6 +10,7 @@
 #include "conf/log.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
+#include "smb2/smb2_transform.h"
 
 #define SMB2_MAX_COMPOUND 128
 #define SMB2_PRE_NEGOTIATE_MAX (64 * 1024)
@@ -147,7 +148,8 @@ static const uint8_t zero_pad[8];
  * payload, padding). interim: STATUS_PENDING with an error body.
  */
 static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
-			 bool interim, bool last, struct iovec *iov)
+			 bool interim, bool last, bool encrypting,
+			 struct iovec *iov)
 {
 	struct smb2_conn *conn = req->conn;
 	struct smb2_hdr h = { 0 };
@@ -215,7 +217,8 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 		smb2_preauth_update(req->session->preauth_hash, iov, n);
 	if (req->preauth_conn && !interim)
 		smb2_preauth_update(conn->preauth_hash, iov, n);
-	if (req_should_sign(req, &sess)) {
+	/* an encrypted message is not signed as well (MS-SMB2 3.3.4.1.1) */
+	if (!encrypting && req_should_sign(req, &sess)) {
 		uint8_t sig[16];
 		hdr[16] |= SMB2_FLAGS_SIGNED;
 		if (smb2_signature_compute(sess->dialect >= SMB2_DIALECT_300
@@ -226,6 +229,65 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 			memcpy(hdr + SMB2_SIGNATURE_OFFSET, sig, 16);
 	}
 	return n;
+}
+
+/*
+ * The session whose key encrypts a response: the one an encrypted request
+ * came under, or any session of the compound that encrypts all its
+ * traffic (its refusals of plain requests included, MS-SMB2 3.3.4.1.4).
+ */
+static struct smb2_session *encrypting_session(struct smb2_msg *msg,
+					       struct smb2_req **list,
+					       unsigned n)
+{
+	struct smb2_conn *conn = msg->conn;
+
+	if (!conn->cipher)
+		return NULL;
+	if (msg->encrypted) {
+		for (unsigned i = 0; i < n; i++)
+			if (list[i]->session &&
+			    list[i]->session->id == msg->enc_session_id)
+				return list[i]->session;
+		return smb2_session_lookup(conn, msg->enc_session_id);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct smb2_session *s = list[i]->session;
+		if (s && s->encrypt_data && s->state == SMB2_SESSION_VALID &&
+		    list[i]->hdr.command != SMB2_OP_SESSION_SETUP)
+			return s;
+	}
+	return NULL;
+}
+
+/* Replaces iov with [transform header][ciphertext]. */
+static int encrypt_iov(struct smb2_conn *conn, struct smb2_session *s,
+		       TALLOC_CTX *owner, struct iovec **iov, int *niov,
+		       size_t bytes)
+{
+	uint8_t nonce[SMB2_TRANSFORM_NONCE_SIZE];
+	uint8_t *hdr = talloc_array(owner, uint8_t, SMB2_TRANSFORM_HDR_SIZE);
+	uint8_t *out = talloc_array(owner, uint8_t, bytes);
+	struct iovec *enc = talloc_array(owner, struct iovec, 2);
+	int rc;
+
+	if (!hdr || !out || !enc)
+		return -ENOMEM;
+	rc = smb2_transform_nonce(conn->cipher, ++s->nonce_counter, nonce);
+	if (rc == 0)
+		rc = smb2_transform_encrypt(conn->cipher, s->keys.encryption,
+					    smb2_cipher_key_len(conn->cipher),
+					    s->id, nonce, *iov, *niov, hdr,
+					    out);
+	if (rc != 0)
+		return rc;
+	enc[0].iov_base = hdr;
+	enc[0].iov_len = SMB2_TRANSFORM_HDR_SIZE;
+	enc[1].iov_base = out;
+	enc[1].iov_len = bytes;
+	*iov = enc;
+	*niov = 2;
+	return 0;
 }
 
 /* Sends the done-but-unsent elements of msg (and an interim for
@@ -239,6 +301,7 @@ static void flush_responses(struct smb2_msg *msg, struct smb2_req *pending)
 	struct iovec *iov;
 	int niov = 0;
 	size_t bytes = 0;
+	struct smb2_session *enc;
 
 	for (r = msg->first; r; r = r->next_elem) {
 		if (r == pending || (r->done && !r->sent && !r->no_response))
@@ -255,10 +318,11 @@ static void flush_responses(struct smb2_msg *msg, struct smb2_req *pending)
 		smb2_conn_terminate(conn, "out of memory");
 		return;
 	}
+	enc = encrypting_session(msg, list, n);
 	for (unsigned i = 0; i < n; i++) {
 		bool interim = list[i] == pending;
 		int k = build_element(owner, list[i], interim, i == n - 1,
-				      iov + niov);
+				      enc != NULL, iov + niov);
 		if (k < 0) {
 			talloc_free(owner);
 			smb2_conn_terminate(conn, "out of memory");
@@ -271,6 +335,14 @@ static void flush_responses(struct smb2_msg *msg, struct smb2_req *pending)
 	for (int i = 0; i < niov; i++)
 		bytes += iov[i].iov_len;
 	conn->srv->bytes_out += bytes;
+	if (enc && encrypt_iov(conn, enc, owner, &iov, &niov, bytes) != 0) {
+		talloc_free(owner);
+		smb2_conn_terminate(conn, "encryption failed");
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (list[i]->free_after && list[i] != pending)
+			TALLOC_FREE(list[i]->free_after);
 	if (conn->ops->send(conn->transport, iov, niov, owner) != 0)
 		smb2_conn_terminate(conn, "send failed");
 }
@@ -426,7 +498,14 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 	    req->hdr.command != SMB2_OP_SESSION_SETUP &&
 	    req->hdr.command != SMB2_OP_LOGOFF)
 		return NT_STATUS_NETWORK_SESSION_EXPIRED;
-	if (s->state == SMB2_SESSION_VALID && !s->anonymous) {
+	if (s->state == SMB2_SESSION_VALID && s->encrypt_data &&
+	    !req->msg->encrypted) {
+		/* MS-SMB2 3.3.5.2.9: refused, and the answer is encrypted */
+		req->session = s;
+		return NT_STATUS_ACCESS_DENIED;
+	}
+	if (s->state == SMB2_SESSION_VALID && !s->anonymous &&
+	    !req->msg->encrypted) {
 		struct iovec iov = { (void *)req->in.p, req->in.len };
 		bool signed_flag = req->hdr.flags & SMB2_FLAGS_SIGNED;
 		enum smb2_sign_alg alg = s->dialect >= SMB2_DIALECT_300
@@ -467,7 +546,12 @@ static NTSTATUS check_tcon(struct smb2_req *req)
 		tid = req->msg->related_tree_id;
 	req->msg->related_tree_id = tid;
 	req->tcon = smb2_tcon_lookup(req->session, tid);
-	return req->tcon ? NT_STATUS_OK : NT_STATUS_NETWORK_NAME_DELETED;
+	if (!req->tcon)
+		return NT_STATUS_NETWORK_NAME_DELETED;
+	/* MS-SMB2 3.3.5.2.11 */
+	if (req->tcon->encrypt_data && !req->msg->encrypted)
+		return NT_STATUS_ACCESS_DENIED;
+	return NT_STATUS_OK;
 }
 
 /*
@@ -573,6 +657,44 @@ static void msg_continue(struct smb2_msg *msg, struct smb2_req *from)
 
 /* ---- message intake ---- */
 
+/*
+ * MS-SMB2 3.3.5.2.1: decrypt with the keys of the session the transform
+ * header names. Anything that does not authenticate drops the connection.
+ */
+static bool decrypt_msg(struct smb2_msg *msg)
+{
+	struct smb2_conn *conn = msg->conn;
+	struct smb2_transform_hdr th;
+	struct smb2_session *s;
+	size_t off, plain_len;
+
+	if (!conn->negotiated || conn->dialect < SMB2_DIALECT_300 ||
+	    !conn->cipher) {
+		smb2_conn_terminate(conn, "encryption was not negotiated");
+		return false;
+	}
+	if (!smb2_transform_hdr_decode(msg->buf, msg->len, &th)) {
+		smb2_conn_terminate(conn, "malformed transform header");
+		return false;
+	}
+	s = smb2_session_lookup(conn, th.session_id);
+	if (!s || s->state != SMB2_SESSION_VALID || s->anonymous) {
+		smb2_conn_terminate(conn, "encrypted message for no session");
+		return false;
+	}
+	if (smb2_transform_decrypt(conn->cipher, s->keys.decryption,
+				   smb2_cipher_key_len(conn->cipher), msg->buf,
+				   msg->len, &off, &plain_len) != 0) {
+		smb2_conn_terminate(conn, "message failed to decrypt");
+		return false;
+	}
+	msg->data = msg->buf + off;
+	msg->len = plain_len;
+	msg->encrypted = true;
+	msg->enc_session_id = s->id;
+	return true;
+}
+
 static void msg_process(struct smb2_msg *msg)
 {
 	struct smb2_conn *conn = msg->conn;
@@ -589,7 +711,7 @@ static void msg_process(struct smb2_msg *msg)
 			return;
 		}
 		req = talloc_zero(msg, struct smb2_req);
-		if (!req || !smb2_hdr_decode(msg->buf + off, msg->len - off,
+		if (!req || !smb2_hdr_decode(msg->data + off, msg->len - off,
 					     &req->hdr)) {
 			smb2_conn_terminate(conn, "malformed SMB2 header");
 			talloc_free(msg);
@@ -610,7 +732,7 @@ static void msg_process(struct smb2_msg *msg)
 		req->conn = conn;
 		req->msg = msg;
 		req->index = msg->n_elems++;
-		req->in.p = msg->buf + off;
+		req->in.p = msg->data + off;
 		req->in.len = elem_len;
 		req->body.p = req->in.p + SMB2_HDR_SIZE;
 		req->body.len = elem_len - SMB2_HDR_SIZE;
@@ -649,6 +771,7 @@ void smb2_conn_recv(struct smb2_conn *conn, uint8_t *buf, size_t len)
 	}
 	msg->conn = conn;
 	msg->buf = talloc_steal(msg, buf);
+	msg->data = buf;
 	msg->len = len;
 	msg->related_status = NT_STATUS_OK;
 
@@ -657,12 +780,19 @@ void smb2_conn_recv(struct smb2_conn *conn, uint8_t *buf, size_t len)
 		return;
 	}
 	if (len >= 4 && get_le32(buf) == SMB2_TRANSFORM_ID) {
-		/* encryption is negotiated by no session yet */
-		smb2_conn_terminate(conn, "encrypted message not expected");
-		talloc_free(msg);
-		return;
+		if (!decrypt_msg(msg)) {
+			talloc_free(msg);
+			return;
+		}
+		if (msg->len < SMB2_HDR_SIZE ||
+		    get_le32(msg->data) != SMB2_PROTOCOL_ID) {
+			smb2_conn_terminate(conn, "encrypted non-SMB2 message");
+			talloc_free(msg);
+			return;
+		}
 	}
-	if (len < SMB2_HDR_SIZE || get_le32(buf) != SMB2_PROTOCOL_ID) {
+	if (msg->len < SMB2_HDR_SIZE ||
+	    get_le32(msg->data) != SMB2_PROTOCOL_ID) {
 		smb2_conn_terminate(conn, "not an SMB2 message");
 		talloc_free(msg);
 		return;

@@ -77,7 +77,8 @@ itest_gen_password() {
 itest_setup_dirs() {
 	ITEST_DIR=$(mktemp -d /tmp/usmbd-itest.XXXXXX)
 	chmod 755 "$ITEST_DIR"
-	mkdir -p "$ITEST_DIR/share" "$ITEST_DIR/ro" "$ITEST_DIR/state"
+	mkdir -p "$ITEST_DIR/share" "$ITEST_DIR/ro" "$ITEST_DIR/state" \
+		"$ITEST_DIR/enc"
 	echo "read only content" >"$ITEST_DIR/ro/readme.txt"
 	ITEST_PORT=$(itest_free_port)
 	ITEST_USER=$ITEST_UNIX_USER
@@ -132,6 +133,10 @@ itest_start_usmbd() {
 		[ro]
 		  path = $ITEST_DIR/ro
 		  read only = yes
+
+		[enc]
+		  path = $ITEST_DIR/enc
+		  smb encrypt = required
 	EOF
 	if [ ! -s "$ITEST_DIR/users" ] &&
 		! printf '%s\n' "$ITEST_PASS" | timeout 10 "$passwd" \
@@ -152,7 +157,7 @@ itest_start_smbd() {
 		"$d/ncalrpc" "$d/binddns"
 	chmod 700 "$d/private"
 	# smbd accesses the share as the unix user.
-	chown "$ITEST_UNIX_USER" "$ITEST_DIR/share"
+	chown "$ITEST_UNIX_USER" "$ITEST_DIR/share" "$ITEST_DIR/enc"
 	cat >"$d/smb.conf" <<-EOF
 		[global]
 		  workgroup = WORKGROUP
@@ -195,6 +200,11 @@ itest_start_smbd() {
 		[ro]
 		  path = $ITEST_DIR/ro
 		  read only = yes
+
+		[enc]
+		  path = $ITEST_DIR/enc
+		  read only = no
+		  smb encrypt = required
 	EOF
 	if ! printf '%s\n%s\n' "$ITEST_PASS" "$ITEST_PASS" |
 		timeout 20 smbpasswd -c "$d/smb.conf" -a -s "$ITEST_USER" \

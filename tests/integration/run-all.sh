@@ -4,11 +4,11 @@
 # Each suite starts its own server, so each can also be run alone.
 #
 # Usage: SERVER=usmbd|smbd tests/integration/run-all.sh [SUITE...]
-#   SUITE is one of: smbclient impacket smbtorture garbage
+#   SUITE is one of: smbclient impacket encryption smbtorture garbage
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SERVER=${SERVER:-usmbd}
-SUITES=${*:-"smbclient impacket smbtorture garbage"}
+SUITES=${*:-"smbclient impacket encryption smbtorture garbage"}
 PY=/usr/bin/python3
 passed=0
 failed=0
@@ -17,6 +17,7 @@ for suite in $SUITES; do
 	case "$suite" in
 	smbclient) cmd=("$HERE/test_smbclient.sh") limit=300 ;;
 	impacket) cmd=("$PY" "$HERE/test_impacket.py") limit=300 ;;
+	encryption) cmd=("$HERE/test_encryption.sh") limit=300 ;;
 	smbtorture) cmd=("$HERE/test_smbtorture.sh") limit=900 ;;
 	garbage) cmd=("$PY" "$HERE/test_garbage.py") limit=300 ;;
 	*)
