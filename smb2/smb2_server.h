@@ -35,6 +35,7 @@ struct smb2_conn;
 struct smb2_session;
 struct smb2_tcon;
 struct smb2_open;
+struct smb2_open_watch;
 struct smb2_msg;
 struct smb2_req;
 
@@ -143,6 +144,8 @@ struct smb2_session {
 	struct smb2_tcon *tcons; /* list */
 	uint32_t next_tree_id;
 	unsigned n_opens;
+	bool encrypt_data;	 /* every message encrypted (MS-SMB2 3.3.1.8) */
+	uint64_t nonce_counter;	 /* transform nonces, unique per key */
 };
 
 struct smb2_tcon {
@@ -153,6 +156,7 @@ struct smb2_tcon {
 	bool read_only;
 	bool is_ipc;
 	uint32_t max_access;
+	bool encrypt_data; /* share requires or desires encryption */
 	struct smb2_open *opens; /* list */
 	uint64_t next_volatile_id;
 };
@@ -176,6 +180,7 @@ struct smb2_open {
 	uint32_t mode;		/* FileModeInformation */
 	bool user_set_change_time; /* MS-FSA Open.UserSetChangeTime */
 	uint32_t outstanding;	/* async I/O in flight */
+	struct smb2_open_watch *watches; /* cleared when the open goes */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;
 	size_t dir_n;
@@ -190,9 +195,11 @@ struct smb2_open {
  * have been sent; every request element is its child. */
 struct smb2_msg {
 	struct smb2_conn *conn;
-	uint8_t *buf; /* the whole message, as received */
-	size_t len;
-	bool encrypted;
+	uint8_t *buf;	     /* the whole message, as received (talloc) */
+	const uint8_t *data; /* the SMB2 message(s): buf, or the plaintext */
+	size_t len;	     /* of data */
+	bool encrypted;	     /* arrived in a transform header */
+	uint64_t enc_session_id;
 	unsigned n_elems, n_done;
 	struct smb2_req *first;
 	/* the FileId, session and tree a related element inherits
@@ -226,6 +233,7 @@ struct smb2_req {
 	bool preauth_update; /* 3.1.1 SESSION_SETUP: hash the response */
 	bool preauth_conn;   /* 3.1.1 NEGOTIATE: hash into the connection */
 	struct smb2_session *sign_with; /* sign the response with this */
+	struct smb2_session *free_after; /* LOGOFF: freed once answered */
 	NTSTATUS status;
 	uint16_t credits_granted;
 	bool done;
