@@ -2,8 +2,10 @@
  * SMB2 QUERY_INFO (MS-SMB2 2.2.37, 3.3.5.20): file, file system and
  * security information of an open. The encodings live in smb2_info.c.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_server.h"
@@ -38,7 +40,7 @@ static NTSTATUS finish_response(struct smb2_req *req,
 				NTSTATUS status)
 {
 	struct wire_wr *w = &req->out;
-	size_t send_len;
+	size_t send_len = w->len - start;
 
 	if (NT_STATUS_IS_OK(status))
 		status = smb2_info_fit(in->info_type, in->cls, w->len - start,
@@ -159,6 +161,86 @@ static NTSTATUS file_names(struct smb2_req *req, struct smb2_open *o,
 	return status;
 }
 
+static NTSTATUS ea_errno_status(int err)
+{
+	return err == ENOTSUP ? NT_STATUS_EAS_NOT_SUPPORTED
+			      : ntstatus_from_errno(err);
+}
+
+/* Reads the EA stored as xattr xname (prefix already checked). 0,
+ * -ENODATA when it went away meanwhile, or another -errno. */
+static int load_one_ea(TALLOC_CTX *mem_ctx, int fd, const char *xname,
+		       struct smb2_ea *ea)
+{
+	ssize_t len = fgetxattr(fd, xname, NULL, 0);
+	uint8_t *value;
+
+	if (len < 0)
+		return -errno;
+	if (len > UINT16_MAX)
+		return -E2BIG; /* not one of ours: EaValueLength is 16 bits */
+	value = talloc_size(mem_ctx, len ? (size_t)len : 1);
+	if (!value)
+		return -ENOMEM;
+	len = fgetxattr(fd, xname, value, len);
+	if (len < 0)
+		return errno == ERANGE ? -EAGAIN : -errno;
+	ea->flags = 0;
+	ea->name = talloc_strdup(mem_ctx, xname + strlen(SMB2_EA_XATTR_PREFIX));
+	ea->value = value;
+	ea->value_len = (uint16_t)len;
+	return ea->name ? 0 : -ENOMEM;
+}
+
+NTSTATUS smb2_ea_load(TALLOC_CTX *mem_ctx, int fd, struct smb2_ea **eas_out,
+		      size_t *n_out)
+{
+	const size_t plen = strlen(SMB2_EA_XATTR_PREFIX);
+	struct smb2_ea *eas = NULL;
+	ssize_t len = flistxattr(fd, NULL, 0);
+	char *names;
+	size_t n = 0;
+	int rc = 0;
+
+	*eas_out = NULL;
+	*n_out = 0;
+	if (len < 0)
+		return errno == ENOTSUP ? NT_STATUS_OK : ea_errno_status(errno);
+	names = talloc_size(mem_ctx, len + 1);
+	if (!names)
+		return NT_STATUS_NO_MEMORY;
+	len = flistxattr(fd, names, len);
+	if (len < 0)
+		rc = -errno;
+	for (ssize_t i = 0; rc == 0 && i < len; i += strlen(names + i) + 1) {
+		const char *x = names + i;
+		struct smb2_ea *grown;
+
+		if (strncmp(x, SMB2_EA_XATTR_PREFIX, plen) != 0 ||
+		    strlen(x) == plen)
+			continue;
+		grown = talloc_realloc(mem_ctx, eas, struct smb2_ea, n + 1);
+		if (!grown) {
+			rc = -ENOMEM;
+			break;
+		}
+		eas = grown;
+		rc = load_one_ea(eas, fd, x, &eas[n]);
+		if (rc == 0)
+			n++;
+		else if (rc == -ENODATA || rc == -E2BIG)
+			rc = 0; /* removed meanwhile, or not an EA */
+	}
+	talloc_free(names);
+	if (rc != 0) {
+		talloc_free(eas);
+		return ea_errno_status(-rc);
+	}
+	*eas_out = eas;
+	*n_out = n;
+	return NT_STATUS_OK;
+}
+
 /* Named pipes answer FileStandardInformation and FilePipeInformation. */
 static NTSTATUS query_pipe(struct smb2_req *req, const struct query_info_in *in)
 {
@@ -187,6 +269,7 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *o,
 	struct vfs_stat st;
 	struct smb2_info_file f = { .st = &st };
 	uint8_t *name16 = NULL;
+	struct smb2_ea *eas = NULL;
 	uint32_t need = file_class_access(in->cls);
 	size_t start;
 	NTSTATUS status;
@@ -209,9 +292,21 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *o,
 	status = file_names(req, o, in->cls, &f, &name16);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
+	if (in->cls == FSCC_FILE_EA_INFORMATION ||
+	    in->cls == FSCC_FILE_ALL_INFORMATION ||
+	    in->cls == FSCC_FILE_FULL_EA_INFORMATION) {
+		status = smb2_ea_load(req, o->fd, &eas, &f.n_eas);
+		if (!NT_STATUS_IS_OK(status))
+			goto out;
+		f.eas = eas;
+		f.ea_size = smb2_ea_list_size(eas, f.n_eas);
+		f.out_len = in->output_len;
+	}
 	start = begin_response(&req->out);
 	status = smb2_info_encode_file(&req->out, in->cls, &f);
 	status = finish_response(req, in, start, status);
+out:
+	talloc_free(eas);
 	talloc_free(name16);
 	return status;
 }

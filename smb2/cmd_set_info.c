@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "smb2/smb2_info.h"
@@ -65,6 +66,53 @@ static void keep_user_change_time(struct smb2_open *o)
 		o->file->change_time_ctime = st.change_time;
 	else
 		o->file->change_time_set = false;
+}
+
+NTSTATUS smb2_ea_store(int fd, const struct smb2_ea *eas, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *xname = talloc_asprintf(NULL, SMB2_EA_XATTR_PREFIX "%s",
+					      eas[i].name);
+		int rc;
+
+		if (!xname)
+			return NT_STATUS_NO_MEMORY;
+		for (char *p = xname + strlen(SMB2_EA_XATTR_PREFIX); *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		if (eas[i].value_len == 0)
+			rc = fremovexattr(fd, xname);
+		else
+			rc = fsetxattr(fd, xname, eas[i].value,
+				       eas[i].value_len, 0);
+		talloc_free(xname);
+		if (rc != 0 && !(eas[i].value_len == 0 && errno == ENODATA)) {
+			if (errno == ENOTSUP)
+				return NT_STATUS_EAS_NOT_SUPPORTED;
+			/* a name too long for an xattr, or no room left */
+			if (errno == ERANGE || errno == E2BIG)
+				return NT_STATUS_EA_TOO_LARGE;
+			return ntstatus_from_errno(errno);
+		}
+	}
+	return NT_STATUS_OK;
+}
+
+/* MS-FSA 2.1.5.15.4 FileFullEaInformation */
+static NTSTATUS set_full_ea(struct smb2_open *o, struct wire_slice buf)
+{
+	struct smb2_ea *eas;
+	size_t n;
+	NTSTATUS status;
+
+	if (!(o->access_mask & FILE_WRITE_EA))
+		return NT_STATUS_ACCESS_DENIED;
+	status = smb2_ea_list_decode(NULL, buf, &eas, &n);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	status = smb2_ea_store(o->fd, eas, n);
+	talloc_free(eas);
+	return status;
 }
 
 /* EndOfFile, Allocation and ValidDataLength change the data of files. */
@@ -370,6 +418,13 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *o,
 
 	if (o->fd < 0 || !o->file)
 		return NT_STATUS_INVALID_PARAMETER; /* pipes */
+	if (cls == FSCC_FILE_FULL_EA_INFORMATION) {
+		if (req->tcon->read_only)
+			return NT_STATUS_ACCESS_DENIED;
+		status = set_full_ea(o, buf);
+		keep_user_change_time(o);
+		return status;
+	}
 	status = smb2_info_decode_set_file(cls, buf, &si);
 	if (!NT_STATUS_IS_OK(status))
 		return status;

@@ -73,7 +73,7 @@ static void put_all(struct wire_wr *w, const struct smb2_info_file *f)
 	put_basic(w, f->st);
 	put_standard(w, f->st, f->delete_pending);
 	wire_wr_u64(w, f->st->file_id); /* InternalInformation */
-	wire_wr_u32(w, 0);		/* EaInformation.EaSize */
+	wire_wr_u32(w, f->ea_size);	/* EaInformation */
 	wire_wr_u32(w, f->access_mask);
 	wire_wr_u64(w, f->position);
 	wire_wr_u32(w, f->mode);
@@ -108,6 +108,136 @@ static void put_network_open(struct wire_wr *w, const struct vfs_stat *st)
 	wire_wr_u32(w, 0); /* Reserved */
 }
 
+/* ---- extended attributes (MS-FSCC 2.4.15) ---- */
+
+static size_t ea_entry_size(const struct smb2_ea *ea)
+{
+	return SMB2_EA_FIXED_SIZE + strlen(ea->name) + 1 + ea->value_len;
+}
+
+uint32_t smb2_ea_list_size(const struct smb2_ea *eas, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		total = (total + 3) & ~(size_t)3;
+		total += ea_entry_size(&eas[i]);
+	}
+	return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
+/* Whole entries, each 4-byte aligned and chained, up to max bytes. */
+static NTSTATUS put_ea_list(struct wire_wr *w, const struct smb2_ea *eas,
+			    size_t n, uint32_t max)
+{
+	size_t start = w->len, last = 0;
+	size_t i;
+
+	if (n == 0)
+		return NT_STATUS_NO_EAS_ON_FILE;
+	for (i = 0; i < n; i++) {
+		size_t used = w->len - start;
+		size_t pad = i ? (4 - (used & 3)) & 3 : 0;
+		size_t name_len = strlen(eas[i].name);
+
+		if (used + pad + ea_entry_size(&eas[i]) > max)
+			break;
+		wire_wr_zero(w, pad);
+		if (i)
+			wire_wr_put_u32(w, last, (uint32_t)(w->len - last));
+		last = w->len;
+		wire_wr_u32(w, 0); /* NextEntryOffset, patched by the next */
+		wire_wr_u8(w, eas[i].flags);
+		wire_wr_u8(w, (uint8_t)name_len);
+		wire_wr_u16(w, eas[i].value_len);
+		wire_wr_bytes(w, eas[i].name, name_len + 1);
+		wire_wr_bytes(w, eas[i].value, eas[i].value_len);
+	}
+	if (w->err)
+		return NT_STATUS_NO_MEMORY;
+	if (i == 0)
+		return NT_STATUS_BUFFER_TOO_SMALL;
+	return i < n ? NT_STATUS_BUFFER_OVERFLOW : NT_STATUS_OK;
+}
+
+/* MS-FSCC 2.4.15: EaName is ASCII without control characters and
+ * without the characters reserved in file names. */
+static bool ea_name_valid(const uint8_t *name, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < 0x20 || name[i] > 0x7e ||
+		    strchr("\"*+,/:;<=>?[\\]|", name[i]))
+			return false;
+	}
+	return true;
+}
+
+NTSTATUS smb2_ea_list_decode(TALLOC_CTX *mem_ctx, struct wire_slice in,
+			     struct smb2_ea **eas_out, size_t *n_out)
+{
+	struct smb2_ea *eas = NULL;
+	size_t off = 0, n = 0;
+
+	*eas_out = NULL;
+	*n_out = 0;
+	for (;;) {
+		size_t left = in.len - off, entry_len;
+		uint32_t next;
+		uint8_t name_len;
+		uint16_t value_len;
+		struct smb2_ea *grown;
+
+		if (left < SMB2_EA_FIXED_SIZE)
+			goto inconsistent;
+		next = get_le32(in.p + off);
+		name_len = in.p[off + 5];
+		value_len = get_le16(in.p + off + 6);
+		entry_len = SMB2_EA_FIXED_SIZE + (size_t)name_len + 1 +
+			    value_len;
+		if ((next & 3) || entry_len > left ||
+		    (next && (next < entry_len || next >= left)))
+			goto inconsistent;
+		if (in.p[off + SMB2_EA_FIXED_SIZE + name_len] != '\0')
+			goto inconsistent;
+		if (!ea_name_valid(in.p + off + SMB2_EA_FIXED_SIZE, name_len)) {
+			talloc_free(eas);
+			return NT_STATUS_INVALID_EA_NAME;
+		}
+		if (in.p[off + 4] & ~FILE_NEED_EA) {
+			talloc_free(eas);
+			return NT_STATUS_INVALID_PARAMETER;
+		}
+		grown = talloc_realloc(mem_ctx, eas, struct smb2_ea, n + 1);
+		if (!grown) {
+			talloc_free(eas);
+			return NT_STATUS_NO_MEMORY;
+		}
+		eas = grown;
+		eas[n].flags = in.p[off + 4];
+		eas[n].name = talloc_strndup(
+			eas, (const char *)in.p + off + SMB2_EA_FIXED_SIZE,
+			name_len);
+		eas[n].value = in.p + off + SMB2_EA_FIXED_SIZE + name_len + 1;
+		eas[n].value_len = value_len;
+		if (!eas[n].name) {
+			talloc_free(eas);
+			return NT_STATUS_NO_MEMORY;
+		}
+		n++;
+		if (next == 0)
+			break;
+		off += next;
+	}
+	*eas_out = eas;
+	*n_out = n;
+	return NT_STATUS_OK;
+inconsistent:
+	talloc_free(eas);
+	return NT_STATUS_EA_LIST_INCONSISTENT;
+}
+
 NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 			       const struct smb2_info_file *f)
 {
@@ -124,7 +254,7 @@ NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 		wire_wr_u64(w, st->file_id);
 		break;
 	case FSCC_FILE_EA_INFORMATION:
-		wire_wr_u32(w, 0);
+		wire_wr_u32(w, f->ea_size);
 		break;
 	case FSCC_FILE_ACCESS_INFORMATION:
 		wire_wr_u32(w, f->access_mask);
@@ -167,7 +297,7 @@ NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 		wire_wr_u32(w, 0); /* ReparseTag */
 		break;
 	case FSCC_FILE_FULL_EA_INFORMATION:
-		return NT_STATUS_EAS_NOT_SUPPORTED;
+		return put_ea_list(w, f->eas, f->n_eas, f->out_len);
 	default:
 		return NT_STATUS_INVALID_INFO_CLASS;
 	}
@@ -303,6 +433,8 @@ static const struct info_size file_sizes[] = {
 	{ FSCC_FILE_NETWORK_OPEN_INFORMATION, 56, false },
 	{ FSCC_FILE_ATTRIBUTE_TAG_INFORMATION, 8, false },
 	{ FSCC_FILE_NORMALIZED_NAME_INFORMATION, 8, true },
+	/* whole entries only, fitted by the encoder itself */
+	{ FSCC_FILE_FULL_EA_INFORMATION, 0, true },
 };
 
 static const struct info_size fs_sizes[] = {

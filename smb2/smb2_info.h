@@ -12,12 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <talloc.h>
+
 #include "smb2/ntstatus.h"
 #include "smb2/wire.h"
 #include "vfs/vfs.h"
 
 #ifndef NT_STATUS_EAS_NOT_SUPPORTED
 #define NT_STATUS_EAS_NOT_SUPPORTED NT_STATUS(0xc000004f)
+#endif
+#ifndef NT_STATUS_INVALID_EA_NAME
+#define NT_STATUS_INVALID_EA_NAME NT_STATUS(0x80000013)
+#endif
+#ifndef NT_STATUS_EA_LIST_INCONSISTENT
+#define NT_STATUS_EA_LIST_INCONSISTENT NT_STATUS(0x80000014)
 #endif
 
 /* File information classes (MS-FSCC 2.4). */
@@ -92,6 +100,44 @@
 #define FSCC_FS_VOLUME_FIXED_SIZE 18
 #define FSCC_FS_ATTRIBUTE_FIXED_SIZE 12
 
+/* One extended attribute (MS-FSCC 2.4.15). */
+struct smb2_ea {
+	uint8_t flags;	   /* FILE_NEED_EA or 0 */
+	const char *name;  /* ASCII, 1..255 characters */
+	const uint8_t *value;
+	uint16_t value_len; /* 0 in a SET means "remove" */
+};
+
+#define SMB2_EA_FIXED_SIZE 8 /* up to EaName */
+#define FILE_NEED_EA 0x80u
+
+/*
+ * Decodes a FILE_FULL_EA_INFORMATION list (MS-FSCC 2.4.15) as SET_INFO
+ * and CREATE carry it. Names and values point into in (names are copied
+ * to NUL-terminated strings on mem_ctx). EA_LIST_INCONSISTENT for a
+ * malformed chain (IoCheckEaBufferValidity's rules: 4-byte aligned
+ * offsets, every entry inside the buffer, a NUL after each name),
+ * INVALID_EA_NAME for an empty name or one with characters not allowed
+ * (MS-FSCC 2.4.15), INVALID_PARAMETER for unknown flags.
+ */
+NTSTATUS smb2_ea_list_decode(TALLOC_CTX *mem_ctx, struct wire_slice in,
+			     struct smb2_ea **eas, size_t *n);
+/* Bytes the list takes encoded (FileEaInformation.EaSize). */
+uint32_t smb2_ea_list_size(const struct smb2_ea *eas, size_t n);
+
+/*
+ * EAs live in "user.usmbd.ea.<NAME>" extended attributes of the file,
+ * names upper-cased as Windows stores them (so "NewEA" and "newea" are
+ * one EA). Both block briefly: metadata calls on an open fd.
+ */
+#define SMB2_EA_XATTR_PREFIX "user.usmbd.ea."
+/* Reads all EAs of the file (cmd_query_info.c). */
+NTSTATUS smb2_ea_load(TALLOC_CTX *mem_ctx, int fd, struct smb2_ea **eas,
+		      size_t *n);
+/* Sets or, for an empty value, removes each EA of the list
+ * (MS-FSA 2.1.5.15.4; cmd_set_info.c). */
+NTSTATUS smb2_ea_store(int fd, const struct smb2_ea *eas, size_t n);
+
 /* What the file classes report besides the stat: per-open state. */
 struct smb2_info_file {
 	const struct vfs_stat *st;
@@ -105,6 +151,11 @@ struct smb2_info_file {
 	/* FileAlternateNameInformation: the 8.3 name; NULL for none */
 	const uint8_t *short16;
 	size_t short16_len;
+	uint32_t ea_size; /* FileEaInformation: smb2_ea_list_size() */
+	/* FileFullEaInformation: the file's EAs (none: NO_EAS_ON_FILE) */
+	const struct smb2_ea *eas;
+	size_t n_eas;
+	uint32_t out_len; /* whole entries that fit in it are returned */
 };
 
 /* What the file system classes report. */
@@ -119,7 +170,10 @@ struct smb2_info_fs {
  * Appends the complete (untruncated) value of file class cls to w.
  * NT_STATUS_INVALID_INFO_CLASS for classes not queryable;
  * OBJECT_NAME_NOT_FOUND for FileAlternateNameInformation without a short
- * name; EAS_NOT_SUPPORTED for FileFullEaInformation.
+ * name. FileFullEaInformation is NO_EAS_ON_FILE without EAs, and
+ * otherwise holds the whole entries that fit in f->out_len:
+ * BUFFER_TOO_SMALL when not even the first does, BUFFER_OVERFLOW when
+ * some were left out (MS-FSA 2.1.5.12.x FileFullEaInformation).
  */
 NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 			       const struct smb2_info_file *f);

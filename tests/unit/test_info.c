@@ -158,7 +158,7 @@ static void test_file_small_classes(void **state)
 	encode_file(ctx, FSCC_FILE_ALTERNATE_NAME_INFORMATION, &f,
 		    NT_STATUS_OBJECT_NAME_NOT_FOUND);
 	encode_file(ctx, FSCC_FILE_FULL_EA_INFORMATION, &f,
-		    NT_STATUS_EAS_NOT_SUPPORTED);
+		    NT_STATUS_NO_EAS_ON_FILE);
 	encode_file(ctx, 200, &f, NT_STATUS_INVALID_INFO_CLASS);
 	/* set-only classes are not queryable */
 	encode_file(ctx, FSCC_FILE_RENAME_INFORMATION, &f,
@@ -696,6 +696,184 @@ static void test_decode_small_classes(void **state)
 			 NT_STATUS_V(NT_STATUS_INVALID_INFO_CLASS));
 }
 
+static void expect_short(const char *name, const char *want)
+{
+	char out[SMB2_SHORT_NAME_MAX + 1];
+
+	if (!want) {
+		assert_false(smb2_info_short_name(name, out));
+		return;
+	}
+	assert_true(smb2_info_short_name(name, out));
+	assert_string_equal(out, want);
+}
+
+static void test_short_names(void **state)
+{
+	char a[SMB2_SHORT_NAME_MAX + 1], b[SMB2_SHORT_NAME_MAX + 1];
+
+	(void)state;
+	/* valid 8.3 names stand for themselves, upper-cased */
+	expect_short("bufsize.txt", "BUFSIZE.TXT");
+	expect_short("README", "README");
+	expect_short("a~b$(1).c", "A~B$(1).C");
+	expect_short("", NULL);
+	expect_short(".", NULL);
+	expect_short("..", NULL);
+	/* the others: two characters, four hex digits, ~1, extension */
+	assert_true(smb2_info_short_name("torture_getinfo.dat", a));
+	assert_int_equal(strlen(a), 12);
+	assert_memory_equal(a, "TO", 2);
+	assert_memory_equal(a + 6, "~1.DAT", 6);
+	assert_true(strspn(a + 2, "0123456789ABCDEF") >= 4);
+	/* case-insensitive names get the same short name */
+	assert_true(smb2_info_short_name("Torture_GetInfo.DAT", b));
+	assert_string_equal(a, b);
+	/* different long names differ in the hash */
+	assert_true(smb2_info_short_name("torture_getinfo2.dat", b));
+	assert_string_not_equal(a, b);
+	assert_true(smb2_info_short_name("a.b.longext", a));
+	assert_int_equal(strlen(a), 12);
+	assert_memory_equal(a + 6, "~1.LON", 6);
+	assert_true(smb2_info_short_name(".profile", a));
+	assert_int_equal(strlen(a), 10); /* hash~1.PRO */
+	assert_memory_equal(a + 4, "~1.PRO", 6);
+	assert_true(smb2_info_short_name("two words", a));
+	assert_int_equal(strlen(a), 8); /* TW + hash + ~1 */
+}
+
+static void test_short_name_in_dirent(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct vfs_stat st = sample_file();
+	struct wire_wr w;
+	struct smb2_dirlist l;
+	const uint8_t *sn;
+
+	(void)state;
+	wire_wr_init(&w, ctx, 0);
+	smb2_dirlist_init(&l, &w, 4096);
+	assert_true(smb2_dirlist_append(&l,
+					FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
+					&st, name_a_txt, sizeof(name_a_txt),
+					"A.TXT"));
+	/* MS-FSCC 2.4.17: ShortNameLength at 68, ShortName at 70 */
+	assert_int_equal(w.buf[68], 10);
+	sn = w.buf + 70;
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(sn[2 * i], (uint8_t)"A.TXT"[i]);
+		assert_int_equal(sn[2 * i + 1], 0);
+	}
+	assert_int_equal(get_le16(sn + 10), 0); /* rest is zero */
+	assert_int_equal(get_le64(w.buf + 96), st.file_id);
+	talloc_free(ctx);
+}
+
+static void test_change_time_override(void **state)
+{
+	struct vfs_stat st = sample_file();
+
+	(void)state;
+	/* the ctime seen right after the set: report the set value */
+	smb2_info_apply_change_time(&st, 42, 0x01d0000000000004ull);
+	assert_int_equal(st.change_time, 42);
+	/* the file changed since: the real ctime wins */
+	st = sample_file();
+	smb2_info_apply_change_time(&st, 42, 0x01d0000000000005ull);
+	assert_int_equal(st.change_time, 0x01d0000000000004ull);
+}
+
+/* Two EAs as smbtorture's complex file carries them (MS-FSCC 2.4.15):
+ * "EAONE"="VALUE1" (8 + 6 + 6 = 20, no padding) then
+ * "SECONDEA"="ValueTwo". */
+static const uint8_t two_eas[] = {
+	20, 0, 0, 0, 0, 5, 6, 0, 'E', 'A', 'O', 'N', 'E', 0,
+	'V', 'A', 'L', 'U', 'E', '1',
+	0, 0, 0, 0, 0, 8, 8, 0, 'S', 'E', 'C', 'O', 'N', 'D', 'E', 'A', 0,
+	'V', 'a', 'l', 'u', 'e', 'T', 'w', 'o',
+};
+
+static NTSTATUS decode_eas(void *ctx, const uint8_t *p, size_t len,
+			   struct smb2_ea **eas, size_t *n)
+{
+	struct wire_slice in = { .p = p, .len = len };
+
+	return smb2_ea_list_decode(ctx, in, eas, n);
+}
+
+static void test_ea_list(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct vfs_stat st = sample_file();
+	struct smb2_info_file f = { .st = &st };
+	uint8_t bad[sizeof(two_eas)];
+	struct smb2_ea *eas;
+	struct wire_wr w;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(NT_STATUS_V(decode_eas(ctx, two_eas, sizeof(two_eas),
+						&eas, &n)),
+			 NT_STATUS_V(NT_STATUS_OK));
+	assert_int_equal(n, 2);
+	assert_string_equal(eas[0].name, "EAONE");
+	assert_int_equal(eas[0].value_len, 6);
+	assert_memory_equal(eas[0].value, "VALUE1", 6);
+	assert_string_equal(eas[1].name, "SECONDEA");
+	assert_memory_equal(eas[1].value, "ValueTwo", 8);
+	assert_int_equal(smb2_ea_list_size(eas, n), sizeof(two_eas));
+
+	/* encoding gives the same bytes back */
+	f.eas = eas;
+	f.n_eas = n;
+	f.out_len = 4096;
+	w = encode_file(ctx, FSCC_FILE_FULL_EA_INFORMATION, &f, NT_STATUS_OK);
+	assert_int_equal(w.len, sizeof(two_eas));
+	assert_memory_equal(w.buf, two_eas, sizeof(two_eas));
+	/* only whole entries: the first alone, then none */
+	f.out_len = sizeof(two_eas) - 1;
+	w = encode_file(ctx, FSCC_FILE_FULL_EA_INFORMATION, &f,
+			NT_STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(w.len, 20);
+	assert_int_equal(get_le32(w.buf), 0);
+	f.out_len = 19;
+	encode_file(ctx, FSCC_FILE_FULL_EA_INFORMATION, &f,
+		    NT_STATUS_BUFFER_TOO_SMALL);
+	f.ea_size = smb2_ea_list_size(eas, n);
+	w = encode_file(ctx, FSCC_FILE_EA_INFORMATION, &f, NT_STATUS_OK);
+	assert_int_equal(get_le32(w.buf), sizeof(two_eas));
+
+	/* every truncation is inconsistent, never an overread */
+	for (size_t len = 0; len < sizeof(two_eas); len++)
+		assert_int_equal(NT_STATUS_V(decode_eas(ctx, two_eas, len,
+							&eas, &n)),
+				 NT_STATUS_V(NT_STATUS_EA_LIST_INCONSISTENT));
+	/* unaligned NextEntryOffset */
+	memcpy(bad, two_eas, sizeof(bad));
+	bad[0] = 21;
+	assert_int_equal(NT_STATUS_V(decode_eas(ctx, bad, sizeof(bad), &eas,
+						&n)),
+			 NT_STATUS_V(NT_STATUS_EA_LIST_INCONSISTENT));
+	/* name not NUL-terminated */
+	memcpy(bad, two_eas, sizeof(bad));
+	bad[13] = 'X';
+	assert_int_equal(NT_STATUS_V(decode_eas(ctx, bad, sizeof(bad), &eas,
+						&n)),
+			 NT_STATUS_V(NT_STATUS_EA_LIST_INCONSISTENT));
+	/* a reserved character in the name */
+	memcpy(bad, two_eas, sizeof(bad));
+	bad[9] = ':';
+	assert_int_equal(NT_STATUS_V(decode_eas(ctx, bad, sizeof(bad), &eas,
+						&n)),
+			 NT_STATUS_V(NT_STATUS_INVALID_EA_NAME));
+	/* empty name */
+	static const uint8_t no_name[] = { 0, 0, 0, 0, 0, 0, 1, 0, 0, 'x' };
+	assert_int_equal(NT_STATUS_V(decode_eas(ctx, no_name, sizeof(no_name),
+						&eas, &n)),
+			 NT_STATUS_V(NT_STATUS_INVALID_EA_NAME));
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +890,10 @@ int main(void)
 		cmocka_unit_test(test_decode_basic),
 		cmocka_unit_test(test_decode_rename),
 		cmocka_unit_test(test_decode_small_classes),
+		cmocka_unit_test(test_short_names),
+		cmocka_unit_test(test_short_name_in_dirent),
+		cmocka_unit_test(test_change_time_override),
+		cmocka_unit_test(test_ea_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
