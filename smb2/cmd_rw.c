@@ -30,7 +30,14 @@ struct io_state {
 	struct smb2_req *req;
 	struct io_job *job;
 	uint32_t min_count;
+	struct smb2_open_watch open; /* to update its position */
 };
+
+static int io_state_destructor(struct io_state *state)
+{
+	smb2_open_unwatch(&state->open);
+	return 0;
+}
 
 static int io_job_destructor(struct io_job *job)
 {
@@ -94,12 +101,29 @@ static NTSTATUS io_start(struct smb2_req *req, struct smb2_open *o,
 	state->min_count = min_count;
 	job->fdref = smb2_fdref_get(o->fdref);
 	talloc_set_destructor(job, io_job_destructor);
+	smb2_open_watch(&state->open, o);
+	talloc_set_destructor(state, io_state_destructor);
 	subreq = threadpool_run_send(state, req->conn->srv->ev,
 				     req->conn->srv->tp, io_job_run, job);
 	if (!subreq)
 		return NT_STATUS_NO_MEMORY;
 	tevent_req_set_callback(subreq, io_done, state);
 	return SMB2_STATUS_ASYNC;
+}
+
+/*
+ * SMB2 opens have no file pointer of their own; like Samba, keep
+ * CurrentByteOffset where the last successful READ or WRITE ended, as
+ * MS-FSA 2.1.5.2 / 2.1.5.3 do for synchronous opens, so that
+ * FilePositionInformation reports it.
+ */
+static void io_note_position(struct io_state *state)
+{
+	struct io_job *job = state->job;
+
+	if (state->open.open)
+		state->open.open->position =
+			job->offset + (uint64_t)job->result;
 }
 
 static void io_done(struct tevent_req *subreq)
@@ -127,6 +151,7 @@ static void io_done(struct tevent_req *subreq)
 			smb2_req_complete(req, NT_STATUS_END_OF_FILE);
 			return;
 		}
+		io_note_position(state);
 		wire_wr_u16(w, 17);
 		wire_wr_u8(w, READ_RSP_DATA_OFFSET);
 		wire_wr_u8(w, 0);
@@ -138,6 +163,7 @@ static void io_done(struct tevent_req *subreq)
 		req->payload_owner = job;
 		break;
 	case IO_WRITE:
+		io_note_position(state);
 		wire_wr_u16(w, 17);
 		wire_wr_u16(w, 0);
 		wire_wr_u32(w, (uint32_t)job->result);

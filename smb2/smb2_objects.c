@@ -243,6 +243,11 @@ static int open_destructor(struct smb2_open *o)
 {
 	struct smb2_file *f = o->file;
 
+	while (o->watches) {
+		struct smb2_open_watch *w = o->watches;
+		DLIST_REMOVE(o->watches, w);
+		w->open = NULL;
+	}
 	DLIST_REMOVE(o->tcon->opens, o);
 	o->tcon->session->n_opens--;
 	if (o->fdref)
@@ -303,6 +308,20 @@ struct smb2_open *smb2_open_find(struct smb2_tcon *t, uint64_t fid_p,
 		if (o->volatile_id == fid_v && o->persistent_id == fid_p)
 			return o;
 	return NULL;
+}
+
+void smb2_open_watch(struct smb2_open_watch *w, struct smb2_open *o)
+{
+	w->open = o;
+	DLIST_ADD(o->watches, w);
+}
+
+void smb2_open_unwatch(struct smb2_open_watch *w)
+{
+	if (!w->open)
+		return;
+	DLIST_REMOVE(w->open->watches, w);
+	w->open = NULL;
 }
 
 const char *smb2_open_relpath(const struct smb2_open *o)

@@ -75,6 +75,18 @@ struct smb2_file *smb2_file_find_path(struct smb2_server *srv,
 				      const char *relpath);
 
 /*
+ * A weak reference to an open for an operation that finishes later (READ,
+ * WRITE on the thread pool): closing the open clears ->open, so completion
+ * can tell whether the open is still there. Main thread only.
+ */
+struct smb2_open_watch {
+	struct smb2_open_watch *prev, *next;
+	struct smb2_open *open;
+};
+void smb2_open_watch(struct smb2_open_watch *w, struct smb2_open *o);
+void smb2_open_unwatch(struct smb2_open_watch *w);
+
+/*
  * An fd shared between an open and the I/O jobs running on it, so closing
  * the open while a worker still reads never closes (or reuses) the fd
  * under the worker. Main thread only.
