@@ -180,8 +180,8 @@ static int tp_run_state_destructor(struct threadpool_run_state *state)
 }
 
 /*
- * Only reached without tp_job_done when the event context is torn down
- * with completions still queued: unhook what points at the entry.
+ * Has work to do only when an entry goes without tp_job_done (the event
+ * context torn down with completions pending): unhook what points at it.
  */
 static int tp_entry_destructor(struct tp_entry *e)
 {

@@ -420,6 +420,26 @@ int vfs_fsinfo(struct vfs_share *s, struct vfs_fsinfo *out)
 /* ---- names ---------------------------------------------------------- */
 
 /*
+ * A stream of its own on directory dirfd (which may be O_PATH): reopening
+ * "." gives a fresh file offset, unlike dup().
+ */
+static int open_dir_stream(int dirfd, DIR **out)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*out = fdopendir(fd);
+	if (*out == NULL) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return 0;
+}
+
+/*
  * Calls match(name, priv) for every entry of dirfd (any fd on a directory,
  * O_PATH included) whose name equals want case-insensitively, until it
  * returns true. Returns 1 if stopped by match, 0 if not, or -errno.
@@ -429,17 +449,10 @@ static int scan_dir_ci(int dirfd, const char *want,
 {
 	struct dirent *de;
 	DIR *dir;
-	int fd, rc = 0;
+	int rc = open_dir_stream(dirfd, &dir);
 
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = -errno;
-		close(fd);
+	if (rc < 0)
 		return rc;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -922,17 +935,10 @@ static int list_entries(const struct dir_ctx *dc, struct dirent_list *l)
 	struct vfs_stat st;
 	struct dirent *de;
 	DIR *dir;
-	int fd, rc = 0;
+	int rc = open_dir_stream(dc->dirfd, &dir);
 
-	fd = openat(dc->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = -errno;
-		close(fd);
+	if (rc < 0)
 		return rc;
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(dir);

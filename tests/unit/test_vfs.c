@@ -188,6 +188,14 @@ static void test_resolve(void **state)
 	assert_string_equal(ondisk, "Foo/New.txt");
 	assert_false(exists);
 
+	/* non-ASCII: "Ärger.txt" found as "ärger.TXT" */
+	close(create_file(f, "Foo/\xC3\x84rger.txt", 1));
+	assert_int_equal(vfs_resolve(f->share, f, "FOO/\xC3\xA4rger.TXT",
+				     &ondisk, &exists),
+			 0);
+	assert_string_equal(ondisk, "Foo/\xC3\x84rger.txt");
+	assert_true(exists);
+
 	assert_int_equal(vfs_resolve(f->share, f, "nope/x", &ondisk, &exists),
 			 -ENOENT);
 	assert_int_equal(vfs_resolve(f->share, f, "foo/bar.txt/x", &ondisk,
