@@ -6,18 +6,29 @@
 
 #include "conf/log.h"
 #include "smb2/smb2_dispatch.h"
+#include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
 #include "vfs/unicode.h"
 
 #define CREATE_RSP_FIXED 88
 
-#define WRITE_LIKE_ACCESS                                                 \
-	(FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA |             \
-	 FILE_WRITE_ATTRIBUTES | DELETE_ACCESS | WRITE_DAC | WRITE_OWNER | \
+#define WRITE_LIKE_ACCESS                                                      \
+	(FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA |                  \
+	 FILE_WRITE_ATTRIBUTES | DELETE_ACCESS | WRITE_DAC | WRITE_OWNER |     \
 	 FILE_DELETE_CHILD)
-#define DATA_ACCESS (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | \
-		     FILE_EXECUTE | DELETE_ACCESS)
+#define DATA_ACCESS                                                            \
+	(FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_EXECUTE |  \
+	 DELETE_ACCESS)
 #define VALID_CREATE_OPTIONS 0x00ffffffu
+/* tree connections by name, opens by file id and oplock filters */
+#define UNSUPPORTED_CREATE_OPTIONS                                             \
+	(0x00000080u /* FILE_CREATE_TREE_CONNECTION */ |                       \
+	 FILE_OPEN_BY_FILE_ID | FILE_RESERVE_OPFILTER)
+/* FileModeInformation bits an open keeps (MS-FSCC 2.4.26); the
+ * synchronous I/O bits mean nothing to an SMB2 open and are dropped */
+#define MODE_CREATE_OPTIONS                                                    \
+	(FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |                           \
+	 FILE_NO_INTERMEDIATE_BUFFERING | FILE_DELETE_ON_CLOSE)
 
 struct create_req {
 	uint8_t oplock;
@@ -30,6 +41,10 @@ struct create_req {
 	struct wire_slice name;
 	struct wire_slice contexts;
 	bool want_mxac, want_qfid;
+	struct smb2_ea *eas; /* ExtA: EAs to store on a new file */
+	size_t n_eas;
+	bool has_twrp;	     /* TWrp: open a previous version */
+	uint64_t alloc_size; /* AlSi, 0 when absent */
 };
 
 /* Generic rights to file rights (MS-SMB2 2.2.13.1.1). */
@@ -49,7 +64,42 @@ static uint32_t map_generic(uint32_t a, uint32_t max_access)
 		     GENERIC_ALL | MAXIMUM_ALLOWED);
 }
 
-static NTSTATUS parse_contexts(struct create_req *cr)
+static bool context_is(const struct wire_slice *name, const char *tag)
+{
+	return name->len == 4 && memcmp(name->p, tag, 4) == 0;
+}
+
+/* Acts on one create context (MS-SMB2 2.2.13.2, 3.3.5.9.x). Contexts this
+ * server does not grant (durable handles, leases, app instance, SecD on a
+ * store without ACLs) are left out of the response. */
+static NTSTATUS parse_context(TALLOC_CTX *mem_ctx, struct create_req *cr,
+			      const struct wire_slice *name,
+			      const struct wire_slice *data)
+{
+	/* tags are at least four bytes; Windows rejects shorter ones */
+	if (name->len < 4)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (context_is(name, "MxAc")) {
+		cr->want_mxac = true;
+	} else if (context_is(name, "QFid")) {
+		cr->want_qfid = true;
+	} else if (context_is(name, "ExtA")) {
+		/* checked now so that a bad list creates nothing */
+		return smb2_ea_list_decode(mem_ctx, *data, &cr->eas,
+					   &cr->n_eas);
+	} else if (context_is(name, "AlSi")) {
+		if (data->len != 8)
+			return NT_STATUS_INVALID_PARAMETER;
+		cr->alloc_size = get_le64(data->p);
+	} else if (context_is(name, "TWrp")) {
+		if (data->len != 8)
+			return NT_STATUS_INVALID_PARAMETER;
+		cr->has_twrp = true;
+	}
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS parse_contexts(TALLOC_CTX *mem_ctx, struct create_req *cr)
 {
 	struct wire_slice all = cr->contexts;
 	size_t off = 0;
@@ -60,6 +110,7 @@ static NTSTATUS parse_contexts(struct create_req *cr)
 		uint16_t name_off, name_len, data_off;
 		uint32_t data_len;
 		struct wire_slice elem, name, data;
+		NTSTATUS status;
 
 		if (off > all.len || all.len - off < 16)
 			return NT_STATUS_INVALID_PARAMETER;
@@ -75,15 +126,11 @@ static NTSTATUS parse_contexts(struct create_req *cr)
 		if (next && ((next & 7) || next > all.len - off))
 			return NT_STATUS_INVALID_PARAMETER;
 		if (!wire_slice_at(&elem, name_off, name_len, &name) ||
-		    name_len == 0 ||
 		    !wire_slice_at(&elem, data_off, data_len, &data))
 			return NT_STATUS_INVALID_PARAMETER;
-		if (name_len == 4 && memcmp(name.p, "MxAc", 4) == 0)
-			cr->want_mxac = true;
-		else if (name_len == 4 && memcmp(name.p, "QFid", 4) == 0)
-			cr->want_qfid = true;
-		/* other contexts (durable handles, leases, app instance)
-		 * are not granted: the response simply omits them */
+		status = parse_context(mem_ctx, cr, &name, &data);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
 		if (!next)
 			break;
 		off += next;
@@ -125,16 +172,23 @@ static NTSTATUS decode(struct smb2_req *req, struct create_req *cr)
 		return NT_STATUS_INVALID_PARAMETER;
 	if (cr->options & ~VALID_CREATE_OPTIONS)
 		return NT_STATUS_INVALID_PARAMETER;
-	if (cr->share_access & ~(FILE_SHARE_READ | FILE_SHARE_WRITE |
-				 FILE_SHARE_DELETE))
+	if (cr->options & UNSUPPORTED_CREATE_OPTIONS)
+		return NT_STATUS_NOT_SUPPORTED;
+	if (cr->share_access &
+	    ~(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE))
 		return NT_STATUS_INVALID_PARAMETER;
-	if (cr->attributes & ~0x00007fb7u) /* MS-FSCC 2.6 valid bits */
-		return NT_STATUS_INVALID_PARAMETER;
+	/* the access mask is judged before the attributes, as Windows does */
 	if (cr->access & ACCESS_SYSTEM_SECURITY)
 		return NT_STATUS_PRIVILEGE_NOT_HELD;
 	if (cr->access & 0x0ce0fe00u) /* reserved bits */
 		return NT_STATUS_ACCESS_DENIED;
-	return parse_contexts(cr);
+	/* an SMB2 open must ask for some access: Windows denies an empty
+	 * DesiredAccess */
+	if (cr->access == 0)
+		return NT_STATUS_ACCESS_DENIED;
+	if (cr->attributes & ~0x00007fb7u) /* MS-FSCC 2.6 valid bits */
+		return NT_STATUS_INVALID_PARAMETER;
+	return parse_contexts(req, cr);
 }
 
 /* MS-FSA 2.1.5.1.2: does a new open conflict with the file's opens? */
@@ -174,11 +228,11 @@ static void put_context(struct wire_wr *w, size_t *prev_next_at,
 		wire_wr_put_u32(w, *prev_next_at,
 				(uint32_t)(start - *prev_next_at));
 	*prev_next_at = start;
-	wire_wr_u32(w, 0);	/* Next */
-	wire_wr_u16(w, 16);	/* NameOffset */
-	wire_wr_u16(w, 4);	/* NameLength */
+	wire_wr_u32(w, 0);  /* Next */
+	wire_wr_u16(w, 16); /* NameOffset */
+	wire_wr_u16(w, 4);  /* NameLength */
 	wire_wr_u16(w, 0);
-	wire_wr_u16(w, 24);	/* DataOffset */
+	wire_wr_u16(w, 24); /* DataOffset */
 	wire_wr_u32(w, len);
 	wire_wr_bytes(w, name, 4);
 	wire_wr_zero(w, 4);
@@ -231,12 +285,55 @@ static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
 	return w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK;
 }
 
+/*
+ * What a CREATE that writes a file's contents (a new file, or an overwrite)
+ * cannot do here: encrypt (no EFS), or take delete-on-close on a file born
+ * read-only (MS-FSA 2.1.5.1.1).
+ */
+static NTSTATUS check_new_contents(const struct create_req *cr)
+{
+	if (cr->attributes & FILE_ATTRIBUTE_ENCRYPTED)
+		return NT_STATUS_ACCESS_DENIED;
+	if ((cr->attributes & FILE_ATTRIBUTE_READONLY) &&
+	    (cr->options & FILE_DELETE_ON_CLOSE))
+		return NT_STATUS_CANNOT_DELETE;
+	return NT_STATUS_OK;
+}
+
+/*
+ * An overwritten file gets the EAs of the request in place of its own, as
+ * it gets its attributes (MS-FSA 2.1.5.1.2.2).
+ */
+static NTSTATUS replace_eas(int fd, const struct create_req *cr)
+{
+	struct smb2_ea *old = NULL;
+	size_t n_old = 0;
+	NTSTATUS status;
+
+	status = smb2_ea_load(NULL, fd, &old, &n_old);
+	if (NT_STATUS_IS_OK(status)) {
+		for (size_t i = 0; i < n_old; i++)
+			old[i].value_len = 0; /* removes it */
+		status = smb2_ea_store(fd, old, n_old);
+	} else if (NT_STATUS_EQUAL(status, NT_STATUS_EAS_NOT_SUPPORTED)) {
+		status = NT_STATUS_OK; /* nothing to remove */
+	}
+	talloc_free(old);
+	if (NT_STATUS_IS_OK(status) && cr->n_eas > 0)
+		status = smb2_ea_store(fd, cr->eas, cr->n_eas);
+	return status;
+}
+
 static NTSTATUS open_existing(struct smb2_req *req, struct create_req *cr,
 			      const char *relpath, uint32_t access, int *fd,
 			      struct vfs_stat *st, uint32_t *action)
 {
 	struct vfs_share *vfs = req->tcon->share->vfs;
+	bool overwrite = cr->disposition == FILE_SUPERSEDE ||
+			 cr->disposition == FILE_OVERWRITE ||
+			 cr->disposition == FILE_OVERWRITE_IF;
 	struct smb2_file *f;
+	NTSTATUS status;
 	int rc, flags;
 
 	rc = vfs_stat_path(vfs, relpath, st);
@@ -262,12 +359,18 @@ static NTSTATUS open_existing(struct smb2_req *req, struct create_req *cr,
 	if ((st->attributes & FILE_ATTRIBUTE_READONLY) &&
 	    (cr->options & FILE_DELETE_ON_CLOSE))
 		return NT_STATUS_CANNOT_DELETE;
+	if (overwrite && !st->is_dir) {
+		status = check_new_contents(cr);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+		/* a read-only file cannot be overwritten (MS-FSA 2.1.5.1.2) */
+		if (st->attributes & FILE_ATTRIBUTE_READONLY)
+			return NT_STATUS_ACCESS_DENIED;
+	}
 
 	if (st->is_dir)
 		flags = O_RDONLY | O_DIRECTORY;
-	else if (access & (FILE_WRITE_DATA | FILE_APPEND_DATA) ||
-		 cr->disposition >= FILE_OVERWRITE ||
-		 cr->disposition == FILE_SUPERSEDE)
+	else if (access & (FILE_WRITE_DATA | FILE_APPEND_DATA) || overwrite)
 		flags = O_RDWR;
 	else
 		flags = O_RDONLY;
@@ -275,17 +378,22 @@ static NTSTATUS open_existing(struct smb2_req *req, struct create_req *cr,
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
 	*action = FILE_OPENED;
-	if (!st->is_dir && (cr->disposition == FILE_SUPERSEDE ||
-			    cr->disposition == FILE_OVERWRITE ||
-			    cr->disposition == FILE_OVERWRITE_IF)) {
+	if (!st->is_dir && overwrite) {
 		rc = vfs_truncate(*fd, 0);
 		if (rc == 0)
 			rc = vfs_set_attributes(
-				*fd, (cr->attributes & FILE_ATTRIBUTE_SETTABLE) |
-					     FILE_ATTRIBUTE_ARCHIVE);
+			    *fd, (cr->attributes & FILE_ATTRIBUTE_SETTABLE) |
+				     FILE_ATTRIBUTE_ARCHIVE);
+		if (rc == 0 && cr->alloc_size)
+			rc = vfs_set_allocation(*fd, cr->alloc_size);
 		if (rc != 0) {
 			close(*fd);
 			return ntstatus_from_errno(rc);
+		}
+		status = replace_eas(*fd, cr);
+		if (!NT_STATUS_IS_OK(status)) {
+			close(*fd);
+			return status;
 		}
 		*action = cr->disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED
 							    : FILE_OVERWRITTEN;
@@ -306,34 +414,44 @@ static NTSTATUS create_new(struct smb2_req *req, struct create_req *cr,
 	uint32_t attrs = cr->attributes & FILE_ATTRIBUTE_SETTABLE;
 	int rc;
 
+	NTSTATUS status;
+
 	if (cr->disposition == FILE_OPEN || cr->disposition == FILE_OVERWRITE)
 		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
 	if (req->tcon->read_only)
 		return NT_STATUS_ACCESS_DENIED;
+	status = check_new_contents(cr);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (dir) {
 		rc = vfs_mkdir(vfs, relpath);
 		if (rc == 0)
-			rc = vfs_open(vfs, relpath,
-				      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
-				      fd);
+			rc =
+			    vfs_open(vfs, relpath,
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, fd);
 	} else {
 		attrs |= FILE_ATTRIBUTE_ARCHIVE;
-		rc = vfs_open(vfs, relpath,
-			      O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-				      O_NONBLOCK,
-			      0644, fd);
+		rc =
+		    vfs_open(vfs, relpath,
+			     O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK,
+			     0644, fd);
 	}
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
 	rc = vfs_init_new(*fd, attrs);
+	/* AllocationSize only reserves space for a new file's data */
+	if (rc == 0 && !dir && cr->alloc_size)
+		rc = vfs_set_allocation(*fd, cr->alloc_size);
 	if (rc == 0)
 		rc = vfs_fstat(*fd, st);
-	if (rc != 0) {
+	status = rc ? ntstatus_from_errno(rc) : NT_STATUS_OK;
+	if (NT_STATUS_IS_OK(status) && cr->n_eas > 0)
+		status = smb2_ea_store(*fd, cr->eas, cr->n_eas);
+	if (!NT_STATUS_IS_OK(status)) {
 		close(*fd);
 		vfs_unlink(vfs, relpath, dir);
-		return ntstatus_from_errno(rc);
 	}
-	return NT_STATUS_OK;
+	return status;
 }
 
 static NTSTATUS create_pipe(struct smb2_req *req)
@@ -359,6 +477,8 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 		return status;
 	if (t->is_ipc)
 		return create_pipe(req);
+	if (cr.has_twrp) /* no previous versions are kept */
+		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
 	if (cr.name.len >= 2 && get_le16(cr.name.p) == '\\')
 		return NT_STATUS_INVALID_PARAMETER;
 	status = smb2_client_path(req, cr.name.p, cr.name.len, &path);
@@ -369,8 +489,7 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 
 	access = map_generic(cr.access, t->max_access);
 	if (t->read_only &&
-	    ((access & WRITE_LIKE_ACCESS) ||
-	     cr.disposition == FILE_SUPERSEDE ||
+	    ((access & WRITE_LIKE_ACCESS) || cr.disposition == FILE_SUPERSEDE ||
 	     cr.disposition == FILE_OVERWRITE ||
 	     cr.disposition == FILE_OVERWRITE_IF ||
 	     (cr.options & FILE_DELETE_ON_CLOSE)))
@@ -386,12 +505,11 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
 	if (exists)
-		status = open_existing(req, &cr, relpath, access, &fd, &st,
-				       &action);
+		status =
+		    open_existing(req, &cr, relpath, access, &fd, &st, &action);
 	else
 		status = create_new(req, &cr, relpath, &fd, &st);
-	if (NT_STATUS_EQUAL(status, NT_STATUS_OBJECT_NAME_COLLISION) &&
-	    !exists)
+	if (NT_STATUS_EQUAL(status, NT_STATUS_OBJECT_NAME_COLLISION) && !exists)
 		return status;
 	if (!NT_STATUS_IS_OK(status))
 		return status;
@@ -406,6 +524,7 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 	o->access_mask = access;
 	o->share_access = cr.share_access;
 	o->create_options = cr.options;
+	o->mode = cr.options & MODE_CREATE_OPTIONS;
 	o->delete_on_close = cr.options & FILE_DELETE_ON_CLOSE;
 	o->client_name = talloc_strdup(o, path);
 	if (o->client_name)
