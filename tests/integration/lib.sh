@@ -55,8 +55,39 @@ check() {
 	fi
 }
 
+# usmbd only: stops the server with SIGTERM and checks that it exited with
+# status 0 and that its log has no sanitizer report (the CI runs the suites
+# against the ASan + UBSan + LeakSanitizer build, and any report fails).
+itest_check_clean_exit() {
+	local pid=$ITEST_SERVER_PID rc
+	[ "$SERVER" = usmbd ] && [ -n "$pid" ] || return 0
+	ITEST_SERVER_PID=
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "server exited cleanly on SIGTERM"
+	else
+		not_ok "server exited cleanly on SIGTERM (status $rc)"
+	fi
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer' \
+		"$ITEST_LOG" 2>/dev/null; then
+		not_ok "no sanitizer report in the server log"
+		grep -A12 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+			"$ITEST_LOG" | head -40 | sed 's/^/#   /'
+	else
+		ok "no sanitizer report in the server log"
+	fi
+}
+
 # Prints the closing summary line and returns non-zero when a check failed.
 itest_summary() {
+	itest_check_clean_exit
 	echo "$ITEST_PASSED passed, $ITEST_FAILED failed"
 	[ "$ITEST_FAILED" -eq 0 ]
 }

@@ -18,6 +18,8 @@ if ! itest_server_start; then
 fi
 "$@" </dev/null
 rc=$?
+itest_check_clean_exit
+[ "$ITEST_FAILED" -eq 0 ] || rc=1
 # The suite reports its own checks; dump the server log when it failed.
 [ $rc -eq 0 ] || ITEST_FAILED=1
 exit $rc
