@@ -514,11 +514,15 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 		if (signed_flag) {
 			if (!smb2_signature_check(alg, s->keys.signing, &iov,
 						  1)) {
+				/* a forged or damaged message: drop it and
+				 * the connection it came on (MS-SMB2
+				 * 3.3.5.2.4) */
 				LOG_WARN("%s: bad signature on %s, mid %llu",
 					 conn->peer,
 					 smb2_command_name(req->hdr.command),
 					 (unsigned long long)
 						 req->hdr.message_id);
+				smb2_conn_terminate(conn, "bad signature");
 				return NT_STATUS_ACCESS_DENIED;
 			}
 			req->signed_in = true;
