@@ -42,7 +42,7 @@ enum dcerpc_ptype {
 #define DCERPC_REQUEST_HDR_SIZE 24  /* + 16 with PFC_OBJECT_UUID */
 #define DCERPC_RESPONSE_HDR_SIZE 24
 #define DCERPC_FAULT_SIZE 32
-#define DCERPC_DREP_LE 0x10	    /* packed_drep[0]: little-endian, ASCII */
+#define DCERPC_DREP_LE 0x10 /* packed_drep[0]: little-endian, ASCII */
 /* C706 12.6.3.1: every implementation receives fragments this large */
 #define DCERPC_MIN_FRAG 1432
 /* what this server offers in bind_ack, as Windows does */

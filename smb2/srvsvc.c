@@ -26,18 +26,18 @@ static bool level_in(uint32_t level, const uint32_t *arms, size_t n)
 	return false;
 }
 
-/* the arms of SHARE_ENUM_UNION and SHARE_INFO (MS-SRVS 2.2.3.2, 2.2.3.6):
+/* the arms of SHARE_ENUM_UNION and SHARE_INFO (MS-SRVS 2.2.3.5, 2.2.3.6):
  * each a pointer, so an unserved one still marshals as NULL */
 static const uint32_t share_enum_arms[] = { 0, 1, 2, 501, 502, 503 };
-static const uint32_t share_info_arms[] = { 0,	  1,	2,    501,  502,
-					    503,  1004, 1005, 1006, 1501 };
+static const uint32_t share_info_arms[] = { 0,   1,    2,    501,  502,
+					    503, 1004, 1005, 1006, 1501 };
 /* levels that reveal server paths or security descriptors: Windows gives
  * them to administrators only, and this server has none */
 static const uint32_t share_admin_levels[] = { 2, 502, 503, 1501 };
-static const uint32_t server_info_arms[] = { 100,  101,	 102,  103,  502,
-					     503,  599,	 1005, 1010, 1016,
-					     1017, 1018, 1107, 1501, 1502,
-					     1503, 1506, 1510, 1511, 1512 };
+static const uint32_t server_info_arms[] = {
+	100,  101,  102,  103,  502,  503,  599,  1005, 1010, 1016,
+	1017, 1018, 1107, 1501, 1502, 1503, 1506, 1510, 1511, 1512,
+};
 
 #define ARMS(a) (a), sizeof(a) / sizeof((a)[0])
 
