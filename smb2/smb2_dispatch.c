@@ -194,11 +194,11 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 		h.flags |= SMB2_FLAGS_ASYNC_COMMAND;
 		h.async_id = req->async_id;
 	} else {
-		h.tree_id = req->tcon ? req->tcon->id : req->hdr.tree_id;
+		h.tree_id = req->tree_id;
 	}
 	h.next_command = last ? 0 : (uint32_t)(total + pad);
 	h.message_id = req->hdr.message_id;
-	h.session_id = req->session ? req->session->id : req->hdr.session_id;
+	h.session_id = req->session_id;
 	smb2_hdr_encode(hdr, &h);
 
 	iov[n].iov_base = hdr;
@@ -353,6 +353,7 @@ static void req_send_interim(struct smb2_req *req)
 {
 	if (req->async || req->done)
 		return;
+	smb2_req_refresh(req);
 	req->async = true;
 	req->async_id = req->conn->next_async_id++;
 	flush_responses(req->msg, req);
@@ -406,10 +407,24 @@ static void finish_elem(struct smb2_req *req, NTSTATUS status)
 		msg->related_status = status;
 }
 
+void smb2_req_refresh(struct smb2_req *req)
+{
+	req->session = req->session ? smb2_session_lookup(req->conn,
+							  req->session_id)
+				    : NULL;
+	req->tcon = req->tcon && req->session
+			    ? smb2_tcon_lookup(req->session, req->tree_id)
+			    : NULL;
+	if (req->sign_with)
+		req->sign_with = req->session;
+}
+
 void smb2_req_complete(struct smb2_req *req, NTSTATUS status)
 {
 	if (req->done)
 		return;
+	if (!req->in_handler)
+		smb2_req_refresh(req);
 	TALLOC_FREE(req->interim_timer);
 	DLIST_REMOVE(req->conn->pending, req);
 	talloc_set_destructor(req, NULL);
@@ -558,6 +573,14 @@ static NTSTATUS check_tcon(struct smb2_req *req)
 	return NT_STATUS_OK;
 }
 
+/* Remembers the ids of the session and tree the request ended up with. */
+static void capture_ids(struct smb2_req *req)
+{
+	req->session_id = req->session ? req->session->id
+				       : req->hdr.session_id;
+	req->tree_id = req->tcon ? req->tcon->id : req->hdr.tree_id;
+}
+
 /*
  * Runs one element. Returns its status, SMB2_STATUS_ASYNC, or sets
  * conn->terminating for errors that must drop the connection.
@@ -632,8 +655,10 @@ static NTSTATUS run_elem(struct smb2_req *req)
 		return st;
 
 	req->in_handler = true;
+	req->in_handler_ran = true;
 	st = handlers[cmd].fn(req);
 	req->in_handler = false;
+	capture_ids(req);
 	return st;
 }
 
@@ -646,6 +671,8 @@ static void msg_continue(struct smb2_msg *msg, struct smb2_req *from)
 		if (conn->terminating)
 			break;
 		NTSTATUS st = run_elem(req);
+		if (!req->in_handler_ran)
+			capture_ids(req);
 		if (NT_STATUS_EQUAL(st, SMB2_STATUS_ASYNC)) {
 			if (req->done)
 				continue; /* completed within the handler */
@@ -818,6 +845,8 @@ struct smb2_open *smb2_open_lookup(struct smb2_req *req, uint64_t fid_p,
 		fid_p = msg->related_fid_p;
 		fid_v = msg->related_fid_v;
 	}
+	if (!req->in_handler)
+		smb2_req_refresh(req); /* called back after going async */
 	if (!req->tcon)
 		return NULL;
 	o = smb2_open_find(req->tcon, fid_p, fid_v);

@@ -222,6 +222,11 @@ struct smb2_req {
 	struct wire_slice body; /* in, without the header */
 	struct smb2_session *session;
 	struct smb2_tcon *tcon;
+	/* their ids, taken when the handler returns: an async request
+	 * re-resolves session and tree by id (smb2_req_refresh), since a
+	 * LOGOFF or TREE_DISCONNECT may free them meanwhile */
+	uint64_t session_id;
+	uint32_t tree_id;
 	bool signed_in;		/* request arrived signed and verified */
 
 	/* response: body written by the handler, optional payload iovec
@@ -243,6 +248,7 @@ struct smb2_req {
 	bool sent;		/* final response has been sent */
 	bool no_response;	/* CANCEL */
 	bool in_handler;
+	bool in_handler_ran;
 	bool credits_done;	/* credits granted (maybe in the interim) */
 	uint16_t charge;
 	struct tevent_timer *interim_timer;
@@ -279,6 +285,10 @@ struct smb2_open *smb2_open_lookup(struct smb2_req *req, uint64_t fid_p,
 				   uint64_t fid_v);
 /* Reads the 16-byte FileId at body offset off and looks it up. */
 struct smb2_open *smb2_open_lookup_at(struct smb2_req *req, size_t off);
+
+/* Re-resolves req->session and req->tcon from their ids (NULL when gone);
+ * async callbacks call it before touching either. */
+void smb2_req_refresh(struct smb2_req *req);
 
 /* Completes a request that returned SMB2_STATUS_ASYNC; the response body
  * (req->out) must be filled for success. */

@@ -59,10 +59,13 @@ check() {
 # status 0 and that its log has no sanitizer report (the CI runs the suites
 # against the ASan + UBSan + LeakSanitizer build, and any report fails).
 itest_check_clean_exit() {
-	local pid=$ITEST_SERVER_PID rc
+	local pid=$ITEST_SERVER_PID rc child
 	[ "$SERVER" = usmbd ] && [ -n "$pid" ] || return 0
 	ITEST_SERVER_PID=
-	kill -TERM "$pid" 2>/dev/null
+	# signal usmbd itself, not the timeout(1) wrapping it: timeout relays
+	# a signal to its whole process group and may then die of it too
+	child=$(pgrep -P "$pid" | head -n 1)
+	kill -TERM "${child:-$pid}" 2>/dev/null
 	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -153,7 +156,7 @@ itest_start_usmbd() {
 		  listen = 127.0.0.1:$ITEST_PORT
 		  users file = $ITEST_DIR/users
 		  state dir = $ITEST_DIR/state
-		  server signing = auto
+		  server signing = ${ITEST_SIGNING:-auto}
 		  log level = 2
 		  # the suites try wrong passwords on purpose: keep their wait short
 		  failed logon delay ms = 20
@@ -199,7 +202,7 @@ itest_start_smbd() {
 		  bind interfaces only = yes
 		  disable netbios = yes
 		  server min protocol = SMB2_02
-		  server signing = auto
+		  server signing = ${ITEST_SIGNING:-auto}
 		  map to guest = never
 		  passdb backend = tdbsam:$d/passdb.tdb
 		  private dir = $d/private
