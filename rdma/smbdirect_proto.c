@@ -108,7 +108,7 @@ static void request_receives(struct smbd_conn_state *st,
 
 	if (have < want) {
 		st->recv_requested += want - have;
-		act->post_receives = st->recv_requested;
+		act->post_receives = want - have;
 	}
 }
 
@@ -304,11 +304,8 @@ void smbd_conn_recv(struct smbd_conn_state *st, const uint8_t *p, size_t len,
 
 	if (len > st->max_receive_size ||
 	    !NT_STATUS_IS_OK(smbd_data_decode(p, len, &hdr, &frag->data)) ||
-	    hdr.credits_requested == 0) {
-		fail(st, act, SMBD_DISC_PROTOCOL);
-		return;
-	}
-	if (!reassemble(st, &hdr, frag, act)) {
+	    hdr.credits_requested == 0 || !reassemble(st, &hdr, frag, act)) {
+		memset(frag, 0, sizeof(*frag)); /* nothing to copy */
 		fail(st, act, SMBD_DISC_PROTOCOL);
 		return;
 	}
@@ -352,8 +349,16 @@ enum smbd_send_decision smbd_conn_prepare_send(struct smbd_conn_state *st,
 	 * grants credits; otherwise the peer could be left unable to give
 	 * us more and both sides would wait forever.
 	 */
-	if (st->send_credits == 0 || (st->send_credits == 1 && grant == 0))
+	if (st->send_credits == 0)
 		return SMBD_SEND_WAIT_CREDIT;
+	if (st->send_credits == 1 && grant == 0) {
+		/* MS-SMBD 3.1.5.9: post a receive so there is one to grant */
+		if (st->recv_requested != 0 ||
+		    st->recv_posted > st->cfg.receive_credit_max)
+			return SMBD_SEND_WAIT_CREDIT;
+		st->recv_requested = 1;
+		return SMBD_SEND_POST_RECEIVE;
+	}
 
 	st->send_credits--;
 	st->recv_granted += grant;

@@ -110,8 +110,9 @@ struct smbd_actions {
 	/* Tear the connection down; nothing else applies. After
 	 * smbd_conn_negotiate_response() send the response first. */
 	enum smbd_disconnect_reason disconnect;
-	/* Post this many more receive buffers, then report with
-	 * smbd_conn_receives_posted(). */
+	/* Post this many more receive buffers, then report at once with
+	 * smbd_conn_receives_posted(): what is not posted by then is
+	 * dropped from the books. */
 	uint32_t post_receives;
 	/* Build the negotiate response with smbd_conn_negotiate_response()
 	 * (after posting the receives above) and send it. */
@@ -172,6 +173,11 @@ enum smbd_send_decision {
 	SMBD_SEND_OK,	       /* *hdr is filled, one credit consumed */
 	SMBD_SEND_WAIT_CREDIT, /* keep it queued until the peer grants */
 	SMBD_SEND_NOTHING,     /* an empty message would say nothing */
+	/* Only the last credit is left and there is nothing to grant with
+	 * it: post one more receive, report it with
+	 * smbd_conn_receives_posted() and ask again. If it cannot be posted
+	 * report 0 and wait for the peer. */
+	SMBD_SEND_POST_RECEIVE,
 };
 
 /*
@@ -180,7 +186,9 @@ enum smbd_send_decision {
  * RESPONSE_REQUESTED for a keepalive probe or when our credits run low.
  * data_length and remaining describe the payload (0, 0 for an empty
  * message). The last send credit is kept for a message that grants
- * credits, so the peer can always give us more.
+ * credits, so the peer can always give us more; MS-SMBD 3.1.5.9 then has
+ * us post a receive to grant, one over receive_credit_max at most (the
+ * glue's pool holds one spare buffer for it).
  */
 enum smbd_send_decision
 smbd_conn_prepare_send(struct smbd_conn_state *st, uint32_t data_length,

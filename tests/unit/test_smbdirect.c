@@ -579,9 +579,14 @@ static void test_send_credits_exhaustion(void **state)
 			 SMBD_SEND_OK);
 	assert_int_equal(hdr.flags, SMBD_FLAG_RESPONSE_REQUESTED);
 	assert_int_equal(f.st.send_credits, 1);
-	/* the last credit is not spent on a message that grants nothing */
+	/* the last credit is not spent on a message that grants nothing:
+	 * a receive must be posted first, and here the pool is empty */
 	assert_int_equal(smbd_conn_prepare_send(&f.st, 100, 0, T0, &hdr),
-			 SMBD_SEND_WAIT_CREDIT);
+			 SMBD_SEND_POST_RECEIVE);
+	assert_int_equal(smbd_conn_prepare_send(&f.st, 100, 0, T0, &hdr),
+			 SMBD_SEND_WAIT_CREDIT); /* post still outstanding */
+	smbd_conn_receives_posted(&f.st, 0, &f.act);
+	assert_int_equal(f.act.disconnect, SMBD_DISC_NONE);
 	assert_int_equal(smbd_conn_prepare_send(&f.st, 0, 0, T0, &hdr),
 			 SMBD_SEND_NOTHING);
 	assert_int_equal(f.st.send_credits, 1);
@@ -636,6 +641,27 @@ static void test_reserve_credit_for_grant(void **state)
 	assert_int_equal(f.st.recv_granted, 10);
 }
 
+static void test_last_credit_posts_receive(void **state)
+{
+	struct conn_fixture f;
+	struct smbd_fragment frag;
+	struct smbd_data_hdr hdr;
+
+	establish(&f);
+	/* the client grants one credit; its receive is not reposted, so
+	 * everything posted is already granted */
+	peer_sends(&f, 10, 1, 0, 0, 100, T0 + 20, &frag);
+	smbd_conn_receives_posted(&f.st, 0, &f.act);
+	assert_int_equal(f.st.recv_posted, f.st.recv_granted);
+	assert_int_equal(smbd_conn_prepare_send(&f.st, 100, 0, T0, &hdr),
+			 SMBD_SEND_POST_RECEIVE);
+	smbd_conn_receives_posted(&f.st, 1, &f.act);
+	assert_int_equal(smbd_conn_prepare_send(&f.st, 100, 0, T0, &hdr),
+			 SMBD_SEND_OK);
+	assert_int_equal(hdr.credits_granted, 1);
+	assert_int_equal(f.st.send_credits, 0);
+}
+
 static void test_receive_credits(void **state)
 {
 	struct conn_fixture f;
@@ -669,16 +695,20 @@ static void test_receive_credits(void **state)
 			 SMBD_SEND_OK);
 	assert_int_equal(hdr.credits_granted, 0);
 
-	/* the client spends all 5: it is out, so grants go at once */
-	for (int i = 0; i < 5; i++)
+	/* the client spends its credits; we keep 4 posted and, once it is
+	 * down to a quarter of its target, grant at once */
+	for (int i = 1; i <= 4; i++) {
 		peer_sends(&f, 4, 0, 0, 0, 100, T0 + 40, &frag);
-	assert_int_equal(f.st.recv_granted, 0);
-	assert_int_equal(f.act.post_receives, 4);
-	glue_posts(&f);
-	assert_true(f.act.send_empty);
+		assert_int_equal(f.act.post_receives, i == 1 ? 0 : 1);
+		glue_posts(&f);
+		assert_int_equal(f.st.recv_posted, 4);
+		assert_int_equal(f.act.send_empty, i == 4);
+	}
+	assert_int_equal(f.st.recv_granted, 1);
 	assert_int_equal(smbd_conn_prepare_send(&f.st, 0, 0, T0, &hdr),
 			 SMBD_SEND_OK);
-	assert_int_equal(hdr.credits_granted, 4);
+	assert_int_equal(hdr.credits_granted, 3);
+	assert_int_equal(f.st.recv_granted, 4);
 
 	/* it spends those 4; a fifth message had no credit */
 	for (int i = 0; i < 4; i++) {
@@ -841,6 +871,8 @@ static void test_reassembly_inconsistent(void **state)
 		peer_sends(&f, 10, 1, 0, second_remaining[i], 100, T0 + 21,
 			   &frag);
 		assert_int_equal(f.act.disconnect, SMBD_DISC_PROTOCOL);
+		assert_int_equal(frag.data.len, 0); /* nothing to copy */
+		assert_false(f.act.deliver);
 	}
 	/* the consistent one passes */
 	establish(&f);
@@ -1253,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_negotiate_deadline),
 		cmocka_unit_test(test_send_credits_exhaustion),
 		cmocka_unit_test(test_reserve_credit_for_grant),
+		cmocka_unit_test(test_last_credit_posts_receive),
 		cmocka_unit_test(test_receive_credits),
 		cmocka_unit_test(test_peer_low_gets_empty_grant),
 		cmocka_unit_test(test_response_requested),
