@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "conf/log.h"
+#include "smb2/ipc.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
@@ -454,10 +455,30 @@ static NTSTATUS create_new(struct smb2_req *req, struct create_req *cr,
 	return status;
 }
 
-static NTSTATUS create_pipe(struct smb2_req *req)
+/* A named pipe on IPC$: the pipe object lives in ipc.c. */
+static NTSTATUS create_pipe(struct smb2_req *req, struct create_req *cr)
 {
-	/* named pipes (srvsvc and friends) come with the RPC services */
-	return NT_STATUS_OBJECT_NAME_NOT_FOUND;
+	struct vfs_stat st = { .attributes = FILE_ATTRIBUTE_NORMAL,
+			       .alloc_size = 4096 };
+	struct smb2_open *o;
+	char *name = NULL;
+	NTSTATUS status;
+
+	if (utf16le_to_utf8(req, cr->name.p, cr->name.len, &name) != 0)
+		return NT_STATUS_OBJECT_NAME_INVALID;
+	status = smb2_ipc_open(req, name, &o);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	o->access_mask = map_generic(cr->access, req->tcon->max_access);
+	o->share_access = cr->share_access;
+	o->create_options = cr->options;
+	req->msg->related_fid_p = o->persistent_id;
+	req->msg->related_fid_v = o->volatile_id;
+	req->msg->related_fid_valid = true;
+	status = encode_response(req, o, cr, &st, FILE_OPENED);
+	if (!NT_STATUS_IS_OK(status))
+		talloc_free(o);
+	return status;
 }
 
 NTSTATUS smb2_cmd_create(struct smb2_req *req)
@@ -476,7 +497,7 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 	if (!NT_STATUS_IS_OK(status))
 		return status;
 	if (t->is_ipc)
-		return create_pipe(req);
+		return create_pipe(req, &cr);
 	if (cr.has_twrp) /* no previous versions are kept */
 		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
 	if (cr.name.len >= 2 && get_le16(cr.name.p) == '\\')
@@ -496,7 +517,7 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 		return NT_STATUS_ACCESS_DENIED;
 	if ((cr.options & FILE_DELETE_ON_CLOSE) && !(access & DELETE_ACCESS))
 		return NT_STATUS_ACCESS_DENIED;
-	if (t->session->n_opens >= 16384)
+	if (t->session->n_opens >= t->session->srv->conf->max_opens_per_session)
 		return NT_STATUS_INSUFFICIENT_RESOURCES;
 
 	rc = vfs_resolve(t->share->vfs, req, path, &relpath, &exists);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf/log.h"
+#include "smb2/ipc.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
 
@@ -105,6 +106,30 @@ static NTSTATUS object_id(struct smb2_req *req, struct smb2_open *o,
 			      out, sizeof(out));
 }
 
+/* FSCTL_PIPE_TRANSCEIVE (MS-SMB2 3.3.5.15.1): an RPC round trip. */
+static NTSTATUS pipe_transceive(struct smb2_req *req, uint64_t fid_p,
+				uint64_t fid_v, struct wire_slice in,
+				uint32_t max_out)
+{
+	struct smb2_open *o = smb2_open_lookup(req, fid_p, fid_v);
+	uint8_t *out;
+	size_t out_len;
+	NTSTATUS status, rsp;
+
+	if (!o)
+		return NT_STATUS_FILE_CLOSED;
+	if (!o->pipe)
+		return NT_STATUS_INVALID_DEVICE_REQUEST;
+	status = smb2_ipc_transceive(o, in.p, in.len, max_out, req, &out,
+				     &out_len);
+	if (!NT_STATUS_IS_OK(status) &&
+	    !NT_STATUS_EQUAL(status, NT_STATUS_BUFFER_OVERFLOW))
+		return status;
+	rsp = ioctl_response(req, FSCTL_PIPE_TRANSCEIVE, o->persistent_id,
+			     o->volatile_id, out, (uint32_t)out_len);
+	return NT_STATUS_IS_OK(rsp) ? status : rsp;
+}
+
 NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 {
 	struct wire_rd r;
@@ -135,7 +160,7 @@ NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 	case 0x000601b0: /* FSCTL_DFS_GET_REFERRALS_EX */
 		return NT_STATUS_FS_DRIVER_REQUIRED;
 	case FSCTL_PIPE_TRANSCEIVE:
-		return NT_STATUS_NOT_SUPPORTED;
+		return pipe_transceive(req, fid_p, fid_v, in, max_out);
 	default:
 		break;
 	}

@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "smb2/smb2_info.h"
@@ -99,7 +102,8 @@ static NTSTATUS encode_entries(struct smb2_req *req, struct smb2_open *o,
 		}
 		st = e->st;
 		apply_change_time(req, &st);
-		fits = smb2_dirlist_append(&l, in->cls, &st, name16, len,
+		fits = smb2_dirlist_append(&l, in->cls, &st, e->ea_size, name16,
+					   len,
 					   smb2_info_short_name(e->name, short_name)
 						   ? short_name
 						   : NULL);
@@ -150,11 +154,49 @@ static int scan_job_destructor(struct scan_job *job)
 	return 0;
 }
 
+/*
+ * EaSize of a directory entry (MS-FSCC 2.4.8): what FileEaInformation
+ * reports for it, i.e. the size of its FILE_FULL_EA_INFORMATION list.
+ * Runs on the worker; most files have no EA xattrs, and then this is one
+ * listxattr.
+ */
+static uint32_t entry_ea_size(int dirfd, const char *name)
+{
+	const size_t plen = strlen(SMB2_EA_XATTR_PREFIX);
+	char path[64 + NAME_MAX], names[4096];
+	ssize_t len;
+	size_t total = 0;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name) >=
+		    (int)sizeof(path))
+		return 0;
+	len = llistxattr(path, names, sizeof(names));
+	for (ssize_t i = 0; i > -1 && i < len; i += strlen(names + i) + 1) {
+		const char *x = names + i;
+		ssize_t vlen;
+
+		if (strncmp(x, SMB2_EA_XATTR_PREFIX, plen) != 0 ||
+		    x[plen] == '\0')
+			continue;
+		vlen = lgetxattr(path, x, NULL, 0);
+		if (vlen < 0 || vlen > UINT16_MAX)
+			continue;
+		total = (total + 3) & ~(size_t)3;
+		total += SMB2_EA_FIXED_SIZE + strlen(x + plen) + 1 +
+			 (size_t)vlen;
+	}
+	return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
 static void scan_job_run(void *private_data)
 {
 	struct scan_job *job = private_data;
 
 	job->rc = vfs_list_dir(job->fd, job, &job->entries, &job->n);
+	for (size_t i = 0; job->rc == 0 && i < job->n; i++)
+		job->entries[i].ea_size =
+			entry_ea_size(job->fd, job->entries[i].name);
 }
 
 static void scan_done(struct tevent_req *subreq)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "smb2/ipc.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
 
@@ -178,6 +179,33 @@ static void io_done(struct tevent_req *subreq)
 	smb2_req_complete(req, w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK);
 }
 
+/* READ on a named pipe: one message, BUFFER_OVERFLOW when it was cut. */
+static NTSTATUS read_pipe(struct smb2_req *req, struct smb2_open *o,
+			 uint32_t length)
+{
+	struct wire_wr *w = &req->out;
+	uint8_t *data;
+	size_t len;
+	NTSTATUS status;
+
+	if (length > req->conn->max_read)
+		return NT_STATUS_INVALID_PARAMETER;
+	status = smb2_ipc_read(o, req, length, &data, &len);
+	if (!NT_STATUS_IS_OK(status) &&
+	    !NT_STATUS_EQUAL(status, NT_STATUS_BUFFER_OVERFLOW))
+		return status;
+	wire_wr_u16(w, 17);
+	wire_wr_u8(w, READ_RSP_DATA_OFFSET);
+	wire_wr_u8(w, 0);
+	wire_wr_u32(w, (uint32_t)len);
+	wire_wr_u32(w, 0); /* DataRemaining */
+	wire_wr_u32(w, 0); /* Flags */
+	req->payload = data;
+	req->payload_len = len;
+	req->payload_owner = data;
+	return w->err ? NT_STATUS_NO_MEMORY : status;
+}
+
 NTSTATUS smb2_cmd_read(struct smb2_req *req)
 {
 	struct wire_rd r;
@@ -198,6 +226,8 @@ NTSTATUS smb2_cmd_read(struct smb2_req *req)
 	o = smb2_open_lookup_at(req, 16);
 	if (!o)
 		return NT_STATUS_FILE_CLOSED;
+	if (o->pipe)
+		return read_pipe(req, o, length);
 	if (o->fd < 0 || o->is_dir)
 		return NT_STATUS_INVALID_DEVICE_REQUEST;
 	if (channel != SMB2_CHANNEL_NONE)
@@ -255,6 +285,24 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	o = smb2_open_lookup_at(req, 16);
 	if (!o)
 		return NT_STATUS_FILE_CLOSED;
+	if (o->pipe) {
+		struct wire_wr *w = &req->out;
+		uint32_t written;
+		NTSTATUS status;
+
+		if (length > req->conn->max_write ||
+		    !wire_slice_at(&req->in, data_off, length, &data))
+			return NT_STATUS_INVALID_PARAMETER;
+		status = smb2_ipc_write(o, data.p, data.len, &written);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+		wire_wr_u16(w, 17);
+		wire_wr_u16(w, 0);
+		wire_wr_u32(w, written);
+		wire_wr_u32(w, 0);
+		wire_wr_u32(w, 0);
+		return w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK;
+	}
 	if (o->fd < 0 || o->is_dir)
 		return NT_STATUS_INVALID_DEVICE_REQUEST;
 	if (channel != SMB2_CHANNEL_NONE)

@@ -706,8 +706,8 @@ static void put_short_name(struct wire_wr *w, const char *short_name)
 }
 
 static void put_dirent_body(struct wire_wr *w, uint8_t cls,
-			    const struct vfs_stat *st, size_t name16_len,
-			    const char *short_name)
+			    const struct vfs_stat *st, uint32_t ea_size,
+			    size_t name16_len, const char *short_name)
 {
 	wire_wr_u32(w, 0); /* NextEntryOffset, patched when chained */
 	wire_wr_u32(w, 0); /* FileIndex: undefined on NTFS-like stores */
@@ -718,7 +718,7 @@ static void put_dirent_body(struct wire_wr *w, uint8_t cls,
 	put_dirent_common(w, st, name16_len);
 	if (cls == FSCC_FILE_DIRECTORY_INFORMATION)
 		return;
-	wire_wr_u32(w, 0); /* EaSize */
+	wire_wr_u32(w, ea_size);
 	switch (cls) {
 	case FSCC_FILE_BOTH_DIRECTORY_INFORMATION:
 	case FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION:
@@ -743,8 +743,9 @@ static void put_dirent_body(struct wire_wr *w, uint8_t cls,
 }
 
 bool smb2_dirlist_append(struct smb2_dirlist *l, uint8_t cls,
-			 const struct vfs_stat *st, const uint8_t *name16,
-			 size_t name16_len, const char *short_name)
+			 const struct vfs_stat *st, uint32_t ea_size,
+			 const uint8_t *name16, size_t name16_len,
+			 const char *short_name)
 {
 	struct wire_wr *w = l->w;
 	size_t fixed = smb2_dirent_fixed_size(cls);
@@ -758,7 +759,7 @@ bool smb2_dirlist_append(struct smb2_dirlist *l, uint8_t cls,
 		return false;
 	wire_wr_zero(w, pad);
 	entry_at = w->len;
-	put_dirent_body(w, cls, st, name16_len, short_name);
+	put_dirent_body(w, cls, st, ea_size, name16_len, short_name);
 	wire_wr_bytes(w, name16, name16_len);
 	if (w->err)
 		return false;

@@ -255,8 +255,9 @@ void smb2_dirlist_init(struct smb2_dirlist *l, struct wire_wr *w,
  * w->err).
  */
 bool smb2_dirlist_append(struct smb2_dirlist *l, uint8_t cls,
-			 const struct vfs_stat *st, const uint8_t *name16,
-			 size_t name16_len, const char *short_name);
+			 const struct vfs_stat *st, uint32_t ea_size,
+			 const uint8_t *name16, size_t name16_len,
+			 const char *short_name);
 /* Bytes used in the buffer so far. */
 static inline size_t smb2_dirlist_len(const struct smb2_dirlist *l)
 {

@@ -124,6 +124,7 @@ int vfs_fsinfo(struct vfs_share *s, struct vfs_fsinfo *out);
 struct vfs_dirent {
 	char *name; /* UTF-8 */
 	struct vfs_stat st;
+	uint32_t ea_size; /* 0 here; callers that report EAs fill it in */
 };
 
 /*

@@ -433,7 +433,7 @@ static void test_dirent_layouts(void **state)
 				 classes[i].name_at);
 		wire_wr_init(&w, ctx, 0);
 		smb2_dirlist_init(&l, &w, 65536);
-		assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt,
+		assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt,
 						sizeof(name_a_txt), NULL));
 		assert_int_equal(w.len,
 				 classes[i].name_at + sizeof(name_a_txt));
@@ -478,10 +478,10 @@ static void test_dirent_chaining(void **state)
 	wire_wr_init(&w, ctx, 0);
 	wire_wr_zero(&w, 8);
 	smb2_dirlist_init(&l, &w, 1000);
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt,
+	assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt,
 					sizeof(name_a_txt), NULL));
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 4, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 4, NULL));
 	assert_int_equal(l.count, 3);
 	/* entry 2 (96 bytes) is followed by entry 3 at an 8-byte boundary
 	 * relative to the buffer start */
@@ -493,9 +493,9 @@ static void test_dirent_chaining(void **state)
 	/* odd-sized entry: the next one is padded to 8 */
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 1000);
-	assert_true(smb2_dirlist_append(&l, FSCC_FILE_NAMES_INFORMATION, &st,
+	assert_true(smb2_dirlist_append(&l, FSCC_FILE_NAMES_INFORMATION, &st, 0,
 					name_a_txt, 2, NULL)); /* 14 bytes */
-	assert_true(smb2_dirlist_append(&l, FSCC_FILE_NAMES_INFORMATION, &st,
+	assert_true(smb2_dirlist_append(&l, FSCC_FILE_NAMES_INFORMATION, &st, 0,
 					name_a_txt, 2, NULL));
 	assert_int_equal(get_le32(w.buf), 16);
 	assert_int_equal(w.buf[14], 0);
@@ -516,25 +516,25 @@ static void test_dirent_buffer_full(void **state)
 	/* 14 + pad 2 + 14 = 30: 29 holds only the first entry */
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 29);
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
-	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
+	assert_false(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
 	assert_int_equal(w.len, 14);
 	assert_int_equal(get_le32(w.buf), 0); /* still the last entry */
 	assert_int_equal(l.count, 1);
 
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 30);
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
-	assert_true(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
+	assert_true(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
 
 	/* nothing fits in a buffer smaller than one entry */
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 13);
-	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_false(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
 	assert_int_equal(w.len, 0);
 	wire_wr_init(&w, ctx, 0);
 	smb2_dirlist_init(&l, &w, 0);
-	assert_false(smb2_dirlist_append(&l, cls, &st, name_a_txt, 2, NULL));
+	assert_false(smb2_dirlist_append(&l, cls, &st, 0, name_a_txt, 2, NULL));
 	talloc_free(ctx);
 }
 
@@ -755,9 +755,11 @@ static void test_short_name_in_dirent(void **state)
 	smb2_dirlist_init(&l, &w, 4096);
 	assert_true(smb2_dirlist_append(&l,
 					FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
-					&st, name_a_txt, sizeof(name_a_txt),
-					"A.TXT"));
-	/* MS-FSCC 2.4.17: ShortNameLength at 68, ShortName at 70 */
+					&st, 0x2d, name_a_txt,
+					sizeof(name_a_txt), "A.TXT"));
+	/* MS-FSCC 2.4.17: EaSize at 64, ShortNameLength at 68, ShortName
+	 * at 70 */
+	assert_int_equal(get_le32(w.buf + 64), 0x2d);
 	assert_int_equal(w.buf[68], 10);
 	sn = w.buf + 70;
 	for (int i = 0; i < 5; i++) {
