@@ -18,7 +18,8 @@ static int users_fd = -1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(users_path, sizeof(users_path), "/tmp/usmbd-fuzz-users.XXXXXX");
+	snprintf(users_path, sizeof(users_path),
+		 "/tmp/usmbd-fuzz-users.XXXXXX");
 	users_fd = mkstemp(users_path);
 	if (users_fd < 0) {
 		perror("mkstemp");

@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("replayed %u input%s\n", count, count == 1 ? "" : "s");
+	/* an empty corpus would make the test pass vacuously */
 	if (count == 0)
-		ret = 1; /* an empty corpus would make the test pass vacuously */
+		ret = 1;
 	return ret;
 }
