@@ -97,6 +97,8 @@ static const struct conf_option conf_options[] = {
 	GLOBAL_OPT("server signing", OPT_SIGNING, "auto", 0, 0,
 		   server_signing),
 	GLOBAL_OPT("smb encrypt", OPT_ENCRYPT, "off", 0, 2, smb_encrypt),
+	GLOBAL_OPT("server multi channel support", OPT_BOOL, "yes", 0, 0,
+		   multichannel),
 	GLOBAL_OPT("log level", OPT_LOG_LEVEL, "info", 0, 3, log_level),
 	GLOBAL_OPT("max connections", OPT_UINT, "1024", 1, 65536,
 		   max_connections),

@@ -48,6 +48,7 @@ struct usmbd_conf {
 	char *server_name; /* NetBIOS name, upper case */
 	enum conf_signing server_signing;
 	enum conf_encrypt smb_encrypt;
+	bool multichannel; /* offer SMB2_GLOBAL_CAP_MULTI_CHANNEL (3.x) */
 	int log_level; /* 0 error, 1 warning, 2 info, 3 debug */
 	uint32_t max_connections;
 	uint32_t max_pdu_size;	    /* largest NBSS message accepted */

@@ -207,7 +207,8 @@ static void conn_set_dialect(struct smb2_conn *conn, uint16_t dialect)
 	conn->negotiated = dialect != SMB2_DIALECT_WILDCARD;
 	conn->server_capabilities = 0;
 	if (dialect >= SMB2_DIALECT_210)
-		conn->server_capabilities |= SMB2_GLOBAL_CAP_LARGE_MTU;
+		conn->server_capabilities |=
+		    SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING;
 	conn->max_trans = conf->max_trans_size;
 	conn->max_read = conf->max_read_size;
 	conn->max_write = conf->max_write_size;
@@ -254,6 +255,9 @@ NTSTATUS smb2_cmd_negotiate(struct smb2_req *req)
 	conn->client_security_mode = security_mode;
 	conn->client_capabilities = caps;
 	conn_set_dialect(conn, chosen);
+	if (chosen >= SMB2_DIALECT_300 && conn->srv->conf->multichannel &&
+	    (caps & SMB2_GLOBAL_CAP_MULTI_CHANNEL))
+		conn->server_capabilities |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;
 	/* 3.0/3.0.2 negotiate encryption by capability, with AES-128-CCM
 	 * (MS-SMB2 3.3.5.4); 3.1.1 through its context below */
 	if ((chosen == SMB2_DIALECT_300 || chosen == SMB2_DIALECT_302) &&

@@ -51,33 +51,21 @@ static NTSTATUS write_response(struct smb2_req *req, uint16_t flags,
 	return w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK;
 }
 
-static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
-				 struct auth_state *as,
-				 const struct ntlmssp_auth_result *res,
-				 const struct spnego_client_token *tok)
+/*
+ * The final SPNEGO token: accept-completed, with our mechListMIC when the
+ * client sent one (checked here) or NTLMSSP was not its first choice
+ * (RFC 4178 5).
+ */
+static NTSTATUS spnego_final(struct smb2_req *req, struct auth_state *as,
+			     const struct ntlmssp_auth_result *res,
+			     const struct spnego_client_token *tok,
+			     uint8_t **out, size_t *out_len)
 {
-	struct smb2_conn *conn = req->conn;
-	uint8_t *out = NULL, mic[16];
-	size_t out_len = 0;
+	uint8_t mic[16];
 	bool send_mic = false;
-	uint16_t flags = 0;
 
-	if (res->anonymous && !any_guest_share(conn->srv)) {
-		LOG_INFO("%s: anonymous logon refused", conn->peer);
-		return NT_STATUS_LOGON_FAILURE;
-	}
-	/* MS-SMB2 3.3.5.5.3: a server that requires encryption refuses
-	 * sessions that cannot encrypt */
-	if (conn->srv->conf->smb_encrypt == CONF_ENCRYPT_REQUIRED &&
-	    (!conn->cipher || res->anonymous)) {
-		LOG_INFO("%s: session refused: encryption required but the "
-			 "client cannot encrypt",
-			 conn->peer);
-		return NT_STATUS_ACCESS_DENIED;
-	}
-	/* SPNEGO mechListMIC (RFC 4178 5): check the client's when sent;
-	 * send ours when the client sent one or NTLMSSP was not its
-	 * first choice. */
+	*out = NULL;
+	*out_len = 0;
 	if (!as->raw && !res->anonymous && as->mech_types) {
 		if (tok->mech_list_mic) {
 			if (tok->mech_list_mic_len != 16 ||
@@ -97,8 +85,56 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 	if (!as->raw &&
 	    spnego_server_response(req, SPNEGO_ACCEPT_COMPLETED, false, NULL,
 				   0, send_mic ? mic : NULL, send_mic ? 16 : 0,
-				   &out, &out_len) != 0)
+				   out, out_len) != 0)
 		return NT_STATUS_NO_MEMORY;
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
+				 struct auth_state *as,
+				 const struct ntlmssp_auth_result *res,
+				 const struct spnego_client_token *tok)
+{
+	struct smb2_conn *conn = req->conn;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	uint16_t flags = 0;
+	bool reauth = s->state == SMB2_SESSION_VALID ||
+		      s->state == SMB2_SESSION_EXPIRED;
+	NTSTATUS st;
+
+	if (res->anonymous && !any_guest_share(conn->srv)) {
+		LOG_INFO("%s: anonymous logon refused", conn->peer);
+		return NT_STATUS_LOGON_FAILURE;
+	}
+	/* MS-SMB2 3.3.5.5.3: a server that requires encryption refuses
+	 * sessions that cannot encrypt */
+	if (conn->srv->conf->smb_encrypt == CONF_ENCRYPT_REQUIRED &&
+	    (!conn->cipher || res->anonymous)) {
+		LOG_INFO("%s: session refused: encryption required but the "
+			 "client cannot encrypt",
+			 conn->peer);
+		return NT_STATUS_ACCESS_DENIED;
+	}
+	/* a reauthentication must stay the same user (its keys stay) */
+	if (reauth && (res->anonymous != s->anonymous ||
+		       strcasecmp(res->user ? res->user : "", s->user) != 0))
+		return NT_STATUS_ACCESS_DENIED;
+	st = spnego_final(req, as, res, tok, &out, &out_len);
+	if (!NT_STATUS_IS_OK(st))
+		return st;
+	if (reauth) {
+		s->state = SMB2_SESSION_VALID;
+		TALLOC_FREE(s->ntlmssp);
+		req->session = s;
+		if (s->encrypt_data)
+			flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
+		if (!s->anonymous)
+			req->sign_with = s;
+		LOG_INFO("%s: session %llx: user %s reauthenticated",
+			 conn->peer, (unsigned long long)s->id, s->user);
+		return write_response(req, flags, out, out_len);
+	}
 
 	talloc_free(s->user);
 	talloc_free(s->domain);
@@ -110,6 +146,9 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 				     s->preauth_hash, conn->cipher,
 				     &s->keys) != 0)
 		return NT_STATUS_INTERNAL_ERROR;
+	struct smb2_channel *ch = smb2_channel_find(s, conn);
+	if (ch)
+		memcpy(ch->signing_key, s->keys.signing, 16);
 	if (res->anonymous) {
 		flags |= SMB2_SESSION_FLAG_IS_NULL;
 		s->signing_required = false;
@@ -220,6 +259,189 @@ static NTSTATUS delay_failure(struct smb2_req *req, NTSTATUS st)
 	return SMB2_STATUS_ASYNC;
 }
 
+/*
+ * One NTLMSSP leg inside SPNEGO. NEGOTIATE: a fresh auth state under owner
+ * (*asp), the CHALLENGE written as the response, MORE_PROCESSING_REQUIRED.
+ * AUTHENTICATE: verified against the users file, res filled, OK.
+ */
+static NTSTATUS auth_leg(struct smb2_req *req, TALLOC_CTX *owner,
+			 struct auth_state **asp,
+			 const struct spnego_client_token *tok,
+			 struct ntlmssp_auth_result *res)
+{
+	struct smb2_conn *conn = req->conn;
+	struct smb2_server *srv = conn->srv;
+	struct auth_state *as = *asp;
+	uint32_t ntlm_type;
+	NTSTATUS st;
+
+	if (!tok->mech_token || tok->mech_token_len < 12)
+		return tok->is_init && !tok->ntlmssp_offered
+			       ? NT_STATUS_NOT_SUPPORTED
+			       : NT_STATUS_INVALID_PARAMETER;
+	ntlm_type = get_le32(tok->mech_token + 8);
+	if (ntlm_type == 1) {
+		uint8_t *challenge = NULL, *out = NULL;
+		size_t challenge_len = 0, out_len = 0;
+
+		smb2_server_reload_users(srv);
+		TALLOC_FREE(*asp);
+		as = *asp = talloc_zero(owner, struct auth_state);
+		if (!as)
+			return NT_STATUS_NO_MEMORY;
+		as->ntlmssp = ntlmssp_server_new(as, srv->conf->server_name,
+						 srv->conf->server_name);
+		if (!as->ntlmssp)
+			return NT_STATUS_NO_MEMORY;
+		as->raw = tok->raw_ntlmssp;
+		as->ntlmssp_preferred = tok->ntlmssp_preferred;
+		if (tok->mech_types)
+			as->mech_types = talloc_memdup(as, tok->mech_types,
+						       tok->mech_types_len);
+		as->mech_types_len = tok->mech_types_len;
+		st = ntlmssp_server_negotiate(as->ntlmssp, tok->mech_token,
+					      tok->mech_token_len, req,
+					      &challenge, &challenge_len);
+		if (!NT_STATUS_IS_OK(st))
+			return st;
+		if (as->raw) {
+			out = challenge;
+			out_len = challenge_len;
+		} else if (spnego_server_response(
+				   req, SPNEGO_ACCEPT_INCOMPLETE, true,
+				   challenge, challenge_len, NULL, 0, &out,
+				   &out_len) != 0) {
+			return NT_STATUS_NO_MEMORY;
+		}
+		st = write_response(req, 0, out, out_len);
+		if (!NT_STATUS_IS_OK(st))
+			return st;
+		if (conn->dialect == SMB2_DIALECT_311)
+			req->preauth_update = true;
+		return NT_STATUS_MORE_PROCESSING_REQUIRED;
+	}
+	if (ntlm_type == 3 && as) {
+		st = ntlmssp_server_authenticate(as->ntlmssp, tok->mech_token,
+						 tok->mech_token_len,
+						 lookup_user, srv, req, res);
+		if (!NT_STATUS_IS_OK(st))
+			LOG_INFO("%s: logon failure for user %s", conn->peer,
+				 res->user ? res->user : "?");
+		return st;
+	}
+	LOG_INFO("%s: unexpected NTLMSSP message %u", conn->peer, ntlm_type);
+	return NT_STATUS_INVALID_PARAMETER;
+}
+
+/*
+ * Session binding: a new channel for an existing session (MS-SMB2
+ * 3.3.5.5, 3.3.5.5.3). The session itself is never changed by a bind,
+ * whether it succeeds or fails; only the new channel is.
+ */
+#define SMB2_MAX_CHANNELS 32
+
+static NTSTATUS bind_channel(struct smb2_req *req,
+			     const struct spnego_client_token *tok)
+{
+	struct smb2_conn *conn = req->conn;
+	struct smb2_session *s = req->session; /* found by the dispatcher */
+	struct smb2_channel *ch;
+	struct auth_state *as;
+	struct ntlmssp_auth_result res = { 0 };
+	struct smb2_session_keys keys;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	NTSTATUS st;
+
+	if (conn->dialect < SMB2_DIALECT_300 ||
+	    !(conn->server_capabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL))
+		return NT_STATUS_REQUEST_NOT_ACCEPTED;
+	if (req->hdr.session_id == 0)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (!s) {
+		s = smb2_session_lookup_global(conn->srv, req->hdr.session_id);
+		if (!s)
+			return NT_STATUS_USER_SESSION_DELETED;
+		if (s->state == SMB2_SESSION_IN_PROGRESS)
+			return NT_STATUS_REQUEST_NOT_ACCEPTED;
+		if (s->state == SMB2_SESSION_EXPIRED)
+			return NT_STATUS_NETWORK_SESSION_EXPIRED;
+		if (s->anonymous)
+			return NT_STATUS_NOT_SUPPORTED;
+		return NT_STATUS_ACCESS_DENIED; /* bad signature */
+	}
+	if (memcmp(s->client_guid, conn->client_guid, 16) != 0)
+		return NT_STATUS_USER_SESSION_DELETED;
+	if (!req->signed_in)
+		return NT_STATUS_INVALID_PARAMETER;
+	ch = smb2_channel_find(s, conn);
+	if (ch && ch->ready)
+		return NT_STATUS_REQUEST_NOT_ACCEPTED;
+	if (s->dialect < SMB2_DIALECT_300)
+		return NT_STATUS_ACCESS_DENIED;
+	if (s->dialect != conn->dialect)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (conn->dialect == SMB2_DIALECT_311 &&
+	    (conn->sign_alg != s->conn->sign_alg ||
+	     conn->cipher != s->conn->cipher))
+		return NT_STATUS_INVALID_PARAMETER;
+	if (!ch) {
+		/* Windows allows 32 channels per session */
+		if (s->n_channels >= SMB2_MAX_CHANNELS ||
+		    conn->n_sessions >=
+			    conn->srv->conf->max_sessions_per_connection)
+			return NT_STATUS_INSUFFICIENT_RESOURCES;
+		ch = smb2_channel_new(s, conn);
+		if (!ch)
+			return NT_STATUS_NO_MEMORY;
+	}
+	if (conn->dialect == SMB2_DIALECT_311) {
+		struct iovec iov = { (void *)req->in.p, req->in.len };
+		smb2_preauth_update(ch->preauth_hash, &iov, 1);
+	}
+	as = ch->ntlmssp ? talloc_get_type(talloc_parent(ch->ntlmssp),
+					   struct auth_state)
+			 : NULL;
+	st = auth_leg(req, ch, &as, tok, &res);
+	ch->ntlmssp = as ? as->ntlmssp : NULL;
+	if (NT_STATUS_EQUAL(st, NT_STATUS_MORE_PROCESSING_REQUIRED)) {
+		req->bind_channel = ch; /* its preauth hash takes the reply */
+		return st;
+	}
+	if (NT_STATUS_IS_OK(st) &&
+	    (res.anonymous || strcasecmp(res.user, s->user) != 0)) {
+		LOG_INFO("%s: bind to session %llx as another user refused",
+			 conn->peer, (unsigned long long)s->id);
+		st = NT_STATUS_ACCESS_DENIED;
+	}
+	if (NT_STATUS_IS_OK(st))
+		st = spnego_final(req, as, &res, tok, &out, &out_len);
+	/* the channel signs with a key of its own: from this bind's
+	 * session key (and, for 3.1.1, this channel's preauth hash) */
+	if (NT_STATUS_IS_OK(st) &&
+	    smb2_derive_session_keys(conn->dialect, res.session_key, 16,
+				     ch->preauth_hash, conn->cipher,
+				     &keys) != 0)
+		st = NT_STATUS_INTERNAL_ERROR;
+	if (!NT_STATUS_IS_OK(st)) {
+		req->out.len = 0;
+		talloc_free(ch); /* the session stays as it was */
+		return st;
+	}
+	memcpy(ch->signing_key, keys.signing, 16);
+	ch->ready = true;
+	TALLOC_FREE(as);
+	ch->ntlmssp = NULL;
+	req->sign_with = s;
+	LOG_INFO("%s: channel %u bound to session %llx (%s)", conn->peer,
+		 s->n_channels, (unsigned long long)s->id,
+		 conn->ops->name);
+	return write_response(req,
+			      s->encrypt_data ? SMB2_SESSION_FLAG_ENCRYPT_DATA
+					      : 0,
+			      out, out_len);
+}
+
 NTSTATUS smb2_cmd_session_setup(struct smb2_req *req)
 {
 	struct smb2_conn *conn = req->conn;
@@ -245,8 +467,11 @@ NTSTATUS smb2_cmd_session_setup(struct smb2_req *req)
 				    sec_off, sec_len, &sec) ||
 	    sec_len == 0)
 		return NT_STATUS_INVALID_PARAMETER;
-	if (flags & SMB2_SESSION_FLAG_BINDING)
-		return NT_STATUS_REQUEST_NOT_ACCEPTED; /* no multichannel */
+	if (flags & SMB2_SESSION_FLAG_BINDING) {
+		if (spnego_parse_client(sec.p, sec.len, &tok) != 0)
+			return NT_STATUS_INVALID_PARAMETER;
+		return bind_channel(req, &tok);
+	}
 
 	if (req->hdr.session_id == 0) {
 		if (conn->n_sessions >= srv->conf->max_sessions_per_connection)
@@ -279,78 +504,18 @@ NTSTATUS smb2_cmd_session_setup(struct smb2_req *req)
 	as = s->ntlmssp ? talloc_get_type(talloc_parent(s->ntlmssp),
 					  struct auth_state)
 			: NULL;
-	if (!tok.mech_token || tok.mech_token_len < 12) {
-		st = tok.is_init && !tok.ntlmssp_offered
-			     ? NT_STATUS_NOT_SUPPORTED
-			     : NT_STATUS_INVALID_PARAMETER;
-		goto fail;
-	}
-	uint32_t ntlm_type = get_le32(tok.mech_token + 8);
-	if (ntlm_type == 1) {
-		uint8_t *challenge = NULL, *out = NULL;
-		size_t challenge_len = 0, out_len = 0;
-
-		smb2_server_reload_users(srv);
-		if (as)
-			talloc_free(as);
-		as = talloc_zero(s, struct auth_state);
-		if (!as) {
-			st = NT_STATUS_NO_MEMORY;
-			goto fail;
-		}
-		as->ntlmssp = ntlmssp_server_new(as, srv->conf->server_name,
-						 srv->conf->server_name);
-		if (!as->ntlmssp) {
-			st = NT_STATUS_NO_MEMORY;
-			goto fail;
-		}
-		s->ntlmssp = as->ntlmssp;
-		as->raw = tok.raw_ntlmssp;
-		as->ntlmssp_preferred = tok.ntlmssp_preferred;
-		if (tok.mech_types)
-			as->mech_types = talloc_memdup(as, tok.mech_types,
-						       tok.mech_types_len);
-		as->mech_types_len = tok.mech_types_len;
-		st = ntlmssp_server_negotiate(as->ntlmssp, tok.mech_token,
-					      tok.mech_token_len, req,
-					      &challenge, &challenge_len);
-		if (!NT_STATUS_IS_OK(st))
-			goto fail;
-		if (as->raw) {
-			out = challenge;
-			out_len = challenge_len;
-		} else if (spnego_server_response(
-				   req, SPNEGO_ACCEPT_INCOMPLETE, true,
-				   challenge, challenge_len, NULL, 0, &out,
-				   &out_len) != 0) {
-			st = NT_STATUS_NO_MEMORY;
-			goto fail;
-		}
-		st = write_response(req, 0, out, out_len);
-		if (!NT_STATUS_IS_OK(st))
-			goto fail;
-		if (conn->dialect == SMB2_DIALECT_311)
-			req->preauth_update = true;
-		return NT_STATUS_MORE_PROCESSING_REQUIRED;
-	}
-	if (ntlm_type == 3 && as) {
-		struct ntlmssp_auth_result res = { 0 };
-		st = ntlmssp_server_authenticate(as->ntlmssp, tok.mech_token,
-						 tok.mech_token_len,
-						 lookup_user, srv, req, &res);
-		if (!NT_STATUS_IS_OK(st)) {
-			LOG_INFO("%s: logon failure for user %s", conn->peer,
-				 res.user ? res.user : "?");
-			goto fail;
-		}
+	struct ntlmssp_auth_result res = { 0 };
+	st = auth_leg(req, s, &as, &tok, &res);
+	s->ntlmssp = as ? as->ntlmssp : NULL;
+	if (NT_STATUS_EQUAL(st, NT_STATUS_MORE_PROCESSING_REQUIRED))
+		return st;
+	if (NT_STATUS_IS_OK(st)) {
 		st = session_complete(req, s, as, &res, &tok);
-		if (!NT_STATUS_IS_OK(st))
-			goto fail;
-		talloc_free(as);
-		return NT_STATUS_OK;
+		if (NT_STATUS_IS_OK(st)) {
+			talloc_free(as);
+			return NT_STATUS_OK;
+		}
 	}
-	LOG_INFO("%s: unexpected NTLMSSP message %u", conn->peer, ntlm_type);
-	st = NT_STATUS_INVALID_PARAMETER;
 fail:
 	/* A failed authentication ends the session attempt; a failed
 	 * reauthentication ends the session (MS-SMB2 3.3.5.5.3). */

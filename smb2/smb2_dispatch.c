@@ -112,11 +112,10 @@ void smb2_conn_shutdown(struct smb2_conn *conn)
 {
 	struct smb2_session *s, *next;
 
-	/* without multichannel a session lives and dies with its channel */
+	/* a session loses this channel; it ends with its last one */
 	for (s = conn->srv->sessions; s; s = next) {
 		next = s->next;
-		if (s->conn == conn)
-			talloc_free(s);
+		smb2_channel_drop(s, conn);
 	}
 }
 
@@ -213,10 +212,13 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 		iov[n].iov_base = (void *)zero_pad;
 		iov[n++].iov_len = pad;
 	}
-	if (req->preauth_update && req->session && !interim)
-		smb2_preauth_update(req->session->preauth_hash, iov, n);
-	if (req->preauth_conn && !interim)
-		smb2_preauth_update(conn->preauth_hash, iov, n);
+	/* a signed request for a session this connection does not carry:
+	 * nothing to sign with, but the flag tells the client the status
+	 * is not a forgery it must drop (it skips the signature check
+	 * for USER_SESSION_DELETED) */
+	if (!encrypting && !interim && (req->hdr.flags & SMB2_FLAGS_SIGNED) &&
+	    NT_STATUS_EQUAL(req->status, NT_STATUS_USER_SESSION_DELETED))
+		hdr[16] |= SMB2_FLAGS_SIGNED;
 	/* an encrypted message is not signed as well (MS-SMB2 3.3.4.1.1) */
 	if (!encrypting && req_should_sign(req, &sess)) {
 		uint8_t sig[16];
@@ -224,10 +226,17 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 		if (smb2_signature_compute(sess->dialect >= SMB2_DIALECT_300
 						   ? conn->sign_alg
 						   : SMB2_SIGN_HMAC_SHA256,
-					   sess->keys.signing, iov, n,
+					   smb2_signing_key_for(sess, conn), iov, n,
 					   sig) == 0)
 			memcpy(hdr + SMB2_SIGNATURE_OFFSET, sig, 16);
 	}
+	/* the preauth hash takes the response as sent, signature and all */
+	if (req->preauth_update && req->bind_channel && !interim)
+		smb2_preauth_update(req->bind_channel->preauth_hash, iov, n);
+	else if (req->preauth_update && req->session && !interim)
+		smb2_preauth_update(req->session->preauth_hash, iov, n);
+	if (req->preauth_conn && !interim)
+		smb2_preauth_update(conn->preauth_hash, iov, n);
 	return n;
 }
 
@@ -335,6 +344,7 @@ static void flush_responses(struct smb2_msg *msg, struct smb2_req *pending)
 	for (int i = 0; i < niov; i++)
 		bytes += iov[i].iov_len;
 	conn->srv->bytes_out += bytes;
+	conn->bytes_out += bytes;
 	if (enc && encrypt_iov(conn, enc, owner, &iov, &niov, bytes) != 0) {
 		talloc_free(owner);
 		smb2_conn_terminate(conn, "encryption failed");
@@ -345,6 +355,49 @@ static void flush_responses(struct smb2_msg *msg, struct smb2_req *pending)
 			TALLOC_FREE(list[i]->free_after);
 	if (conn->ops->send(conn->transport, iov, niov, owner) != 0)
 		smb2_conn_terminate(conn, "send failed");
+}
+
+/*
+ * Sends a message the client did not ask for (an oplock or lease break,
+ * MS-SMB2 3.3.4.6, 3.3.4.7): MessageId all ones, no credits, never
+ * signed; encrypted with enc's keys when enc is given (3.3.4.1.4).
+ */
+int smb2_conn_send_unsolicited(struct smb2_conn *conn,
+			       struct smb2_session *enc, uint64_t session_id,
+			       uint16_t command, const uint8_t *body,
+			       size_t len)
+{
+	struct smb2_hdr h = { 0 };
+	struct iovec plain, *iov = &plain;
+	int niov = 1, rc;
+	TALLOC_CTX *owner;
+	uint8_t *buf;
+
+	if (conn->terminating)
+		return -ENOTCONN;
+	owner = talloc_new(conn);
+	buf = owner ? talloc_array(owner, uint8_t, SMB2_HDR_SIZE + len) : NULL;
+	if (!buf) {
+		talloc_free(owner);
+		return -ENOMEM;
+	}
+	h.command = command;
+	h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
+	h.message_id = UINT64_MAX;
+	h.session_id = session_id;
+	smb2_hdr_encode(buf, &h);
+	memcpy(buf + SMB2_HDR_SIZE, body, len);
+	plain.iov_base = buf;
+	plain.iov_len = SMB2_HDR_SIZE + len;
+	if (enc && conn->cipher) {
+		rc = encrypt_iov(conn, enc, owner, &iov, &niov, plain.iov_len);
+		if (rc != 0) {
+			talloc_free(owner);
+			return rc;
+		}
+	}
+	conn->srv->bytes_out += plain.iov_len;
+	return conn->ops->send(conn->transport, iov, niov, owner);
 }
 
 /* ---- async requests ---- */
@@ -489,6 +542,32 @@ static bool is_related(const struct smb2_req *req)
 	       (req->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS);
 }
 
+/*
+ * A SESSION_SETUP that binds a new channel (MS-SMB2 3.3.5.5): the session
+ * lives on other connections, and the request is signed with its key
+ * (the channel has none yet). The handler checks the rest.
+ */
+static NTSTATUS check_binding(struct smb2_req *req, uint64_t sid)
+{
+	struct smb2_conn *conn = req->conn;
+	struct smb2_session *s = smb2_session_lookup_global(conn->srv, sid);
+	struct iovec iov = { (void *)req->in.p, req->in.len };
+
+	if (!s || s->state != SMB2_SESSION_VALID || s->anonymous)
+		return NT_STATUS_OK; /* the handler answers */
+	if (req->hdr.flags & SMB2_FLAGS_SIGNED) {
+		enum smb2_sign_alg alg = s->dialect >= SMB2_DIALECT_300
+						 ? s->conn->sign_alg
+						 : SMB2_SIGN_HMAC_SHA256;
+		if (!smb2_signature_check(alg, smb2_signing_key_for(s, conn),
+					  &iov, 1))
+			return NT_STATUS_ACCESS_DENIED;
+		req->signed_in = true;
+	}
+	req->session = s;
+	return NT_STATUS_OK;
+}
+
 static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 {
 	struct smb2_conn *conn = req->conn;
@@ -502,6 +581,9 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 	req->msg->related_session_id = sid;
 	if (sid == 0 && !(needs & NEED_SESSION))
 		return NT_STATUS_OK;
+	if (req->hdr.command == SMB2_OP_SESSION_SETUP &&
+	    req->body.len > 2 && (req->body.p[2] & SMB2_SESSION_FLAG_BINDING))
+		return check_binding(req, sid);
 	s = smb2_session_lookup(conn, sid);
 	if (!s) {
 		if (!(needs & NEED_SESSION))
@@ -527,8 +609,9 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 						 ? conn->sign_alg
 						 : SMB2_SIGN_HMAC_SHA256;
 		if (signed_flag) {
-			if (!smb2_signature_check(alg, s->keys.signing, &iov,
-						  1)) {
+			if (!smb2_signature_check(alg,
+						  smb2_signing_key_for(s, conn),
+						  &iov, 1)) {
 				/* a forged or damaged message: drop it and
 				 * the connection it came on (MS-SMB2
 				 * 3.3.5.2.4) */
@@ -620,6 +703,10 @@ static NTSTATUS run_elem(struct smb2_req *req)
 	if (cmd >= SMB2_OP_MAX || !handlers[cmd].fn)
 		return NT_STATUS_INVALID_PARAMETER;
 	need_size = smb2_req_structure_size(cmd);
+	/* OPLOCK_BREAK acknowledges an oplock (24) or a lease (36) */
+	if (cmd == SMB2_OP_OPLOCK_BREAK && req->body.len >= 36 &&
+	    get_le16(req->body.p) == 36)
+		need_size = 36;
 	if (req->body.len < (size_t)(need_size & ~1u) ||
 	    get_le16(req->body.p) != need_size)
 		return NT_STATUS_INVALID_PARAMETER;
@@ -794,6 +881,7 @@ void smb2_conn_recv(struct smb2_conn *conn, uint8_t *buf, size_t len)
 		return;
 	}
 	conn->srv->bytes_in += len;
+	conn->bytes_in += len;
 	msg = talloc_zero(conn, struct smb2_msg);
 	if (!msg) {
 		talloc_free(buf);

@@ -99,15 +99,84 @@ void smb2_server_reload_users(struct smb2_server *srv)
 	LOG_INFO("users file reloaded: %zu users", users->n_users);
 }
 
-/* ---- sessions ---- */
+/* ---- sessions and channels ---- */
+
+static int channel_destructor(struct smb2_channel *ch)
+{
+	struct smb2_session *s = ch->session;
+
+	DLIST_REMOVE(s->channels, ch);
+	s->n_channels--;
+	ch->conn->n_sessions--;
+	if (s->conn == ch->conn)
+		s->conn = s->channels ? s->channels->conn : NULL;
+	return 0;
+}
+
+struct smb2_channel *smb2_channel_new(struct smb2_session *s,
+				      struct smb2_conn *conn)
+{
+	struct smb2_channel *ch = talloc_zero(s, struct smb2_channel);
+
+	if (!ch)
+		return NULL;
+	ch->session = s;
+	ch->conn = conn;
+	memcpy(ch->preauth_hash, conn->preauth_hash, sizeof(ch->preauth_hash));
+	DLIST_ADD_END(s->channels, ch);
+	s->n_channels++;
+	conn->n_sessions++;
+	if (!s->conn)
+		s->conn = conn;
+	talloc_set_destructor(ch, channel_destructor);
+	return ch;
+}
+
+struct smb2_channel *smb2_channel_find(struct smb2_session *s,
+				       struct smb2_conn *conn)
+{
+	for (struct smb2_channel *ch = s->channels; ch; ch = ch->next)
+		if (ch->conn == conn)
+			return ch;
+	return NULL;
+}
+
+bool smb2_channel_drop(struct smb2_session *s, struct smb2_conn *conn)
+{
+	struct smb2_channel *ch = smb2_channel_find(s, conn);
+	bool others = false;
+
+	if (!ch)
+		return false;
+	for (struct smb2_channel *c = s->channels; c; c = c->next)
+		if (c != ch && c->ready)
+			others = true;
+	if (!others) {
+		talloc_free(s);
+		return true;
+	}
+	talloc_free(ch);
+	return false;
+}
+
+const uint8_t *smb2_signing_key_for(struct smb2_session *s,
+				    struct smb2_conn *conn)
+{
+	struct smb2_channel *ch;
+
+	if (s->dialect >= SMB2_DIALECT_300 &&
+	    (ch = smb2_channel_find(s, conn)) != NULL && ch->ready)
+		return ch->signing_key;
+	return s->keys.signing;
+}
 
 static int session_destructor(struct smb2_session *s)
 {
 	while (s->tcons)
 		talloc_free(s->tcons);
+	while (s->channels)
+		talloc_free(s->channels);
 	DLIST_REMOVE(s->srv->sessions, s);
-	if (s->conn)
-		s->conn->n_sessions--;
 	return 0;
 }
 
@@ -115,26 +184,44 @@ struct smb2_session *smb2_session_new(struct smb2_conn *conn)
 {
 	struct smb2_server *srv = conn->srv;
 	struct smb2_session *s = talloc_zero(srv, struct smb2_session);
+	struct smb2_channel *ch;
 
 	if (!s)
 		return NULL;
 	s->srv = srv;
-	s->conn = conn;
 	s->id = srv->next_session_id++;
 	s->state = SMB2_SESSION_IN_PROGRESS;
 	s->dialect = conn->dialect;
 	s->next_tree_id = 1;
+	memcpy(s->client_guid, conn->client_guid, sizeof(s->client_guid));
 	memcpy(s->preauth_hash, conn->preauth_hash, sizeof(s->preauth_hash));
 	DLIST_ADD(srv->sessions, s);
-	conn->n_sessions++;
 	talloc_set_destructor(s, session_destructor);
+	ch = smb2_channel_new(s, conn);
+	if (!ch) {
+		talloc_free(s);
+		return NULL;
+	}
+	ch->ready = true; /* the session's own connection */
 	return s;
 }
 
 struct smb2_session *smb2_session_lookup(struct smb2_conn *conn, uint64_t id)
 {
-	for (struct smb2_session *s = conn->srv->sessions; s; s = s->next)
-		if (s->id == id && s->conn == conn)
+	for (struct smb2_session *s = conn->srv->sessions; s; s = s->next) {
+		if (s->id != id)
+			continue;
+		struct smb2_channel *ch = smb2_channel_find(s, conn);
+		return ch && ch->ready ? s : NULL;
+	}
+	return NULL;
+}
+
+struct smb2_session *smb2_session_lookup_global(struct smb2_server *srv,
+					       uint64_t id)
+{
+	for (struct smb2_session *s = srv->sessions; s; s = s->next)
+		if (s->id == id)
 			return s;
 	return NULL;
 }

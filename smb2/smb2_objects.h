@@ -57,7 +57,22 @@ void smb2_server_note_users_mtime(struct smb2_server *srv);
 void smb2_server_reload_users(struct smb2_server *srv);
 
 struct smb2_session *smb2_session_new(struct smb2_conn *conn);
+/* The session if it has a ready channel on conn, else NULL. */
 struct smb2_session *smb2_session_lookup(struct smb2_conn *conn, uint64_t id);
+/* Any session with that id, whatever its channels (binding). */
+struct smb2_session *smb2_session_lookup_global(struct smb2_server *srv,
+					       uint64_t id);
+struct smb2_channel *smb2_channel_find(struct smb2_session *s,
+				       struct smb2_conn *conn);
+/* A new channel of s on conn (not ready until its bind completes). */
+struct smb2_channel *smb2_channel_new(struct smb2_session *s,
+				      struct smb2_conn *conn);
+/* Removes conn's channel from s; frees s when it was the last one.
+ * Returns true when s was freed. */
+bool smb2_channel_drop(struct smb2_session *s, struct smb2_conn *conn);
+/* The key that signs on conn: the channel's, or the session's. */
+const uint8_t *smb2_signing_key_for(struct smb2_session *s,
+				    struct smb2_conn *conn);
 
 struct smb2_tcon *smb2_tcon_new(struct smb2_session *s,
 				struct smb2_share_state *share);

@@ -71,6 +71,7 @@ struct smb2_file {
 	bool change_time_set;
 	uint64_t change_time;
 	uint64_t change_time_ctime;
+	struct smb2_file_locks *locks; /* byte-range locks (brlock.h) */
 };
 
 struct smb2_server {
@@ -115,7 +116,9 @@ struct smb2_conn {
 
 	struct smb2_req *pending; /* async requests, for CANCEL */
 	uint64_t next_async_id;
-	unsigned n_sessions;
+	unsigned n_sessions; /* channels of sessions on this connection */
+	uint64_t bytes_in, bytes_out;
+	uint64_t requests;
 	struct tevent_timer *handshake_timer;
 	struct smb2_credit_window credits;
 };
@@ -126,10 +129,28 @@ enum smb2_session_state {
 	SMB2_SESSION_EXPIRED,
 };
 
+/*
+ * One connection of a session (MS-SMB2 3.3.1.x Channel). The first is
+ * made with the session; more are bound with SESSION_SETUP BINDING
+ * (multichannel). Each has its own signing key (3.x).
+ */
+struct smb2_channel {
+	struct smb2_channel *prev, *next; /* in session->channels */
+	struct smb2_session *session;
+	struct smb2_conn *conn;
+	bool ready;		/* usable: first channel, or bind completed */
+	uint8_t signing_key[16];
+	uint8_t preauth_hash[SMB2_PREAUTH_HASH_SIZE]; /* binding, 3.1.1 */
+	struct ntlmssp_server *ntlmssp;		      /* binding auth */
+};
+
 struct smb2_session {
 	struct smb2_session *prev, *next;
 	struct smb2_server *srv;
-	struct smb2_conn *conn; /* the channel it was made on */
+	struct smb2_conn *conn; /* a live channel's connection (the first) */
+	struct smb2_channel *channels; /* list */
+	unsigned n_channels;
+	uint8_t client_guid[16];
 	uint64_t id;
 	enum smb2_session_state state;
 	struct ntlmssp_server *ntlmssp; /* during authentication */
@@ -180,6 +201,10 @@ struct smb2_open {
 	uint32_t mode;		/* FileModeInformation */
 	bool user_set_change_time; /* MS-FSA Open.UserSetChangeTime */
 	uint32_t outstanding;	/* async I/O in flight */
+	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14): the LockSequenceNumber
+	 * of the last successful LOCK per index 1..64, for replays */
+	uint8_t lock_seq[64];
+	uint64_t lock_seq_valid; /* bit i: lock_seq[i] holds a number */
 	struct smb2_open_watch *watches; /* cleared when the open goes */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;
@@ -239,6 +264,7 @@ struct smb2_req {
 	bool preauth_conn;   /* 3.1.1 NEGOTIATE: hash into the connection */
 	struct smb2_session *sign_with; /* sign the response with this */
 	struct smb2_session *free_after; /* LOGOFF: freed once answered */
+	struct smb2_channel *bind_channel; /* binding: hash its reply */
 	NTSTATUS status;
 	uint16_t credits_granted;
 	bool done;

@@ -34,7 +34,7 @@ step "unit tests"
 meson test -C build --suite unit --print-errorlogs 2>&1 | tee "$log/unit"
 add_counts "$log/unit"
 
-step "build and unit tests under ASan + UBSan + LeakSanitizer"
+step "build, unit tests and fuzz corpus replay under ASan + UBSan + LeakSanitizer"
 if [ ! -d build-asan ]; then
 	meson setup build-asan -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debug >/dev/null || exit 1
@@ -42,7 +42,7 @@ fi
 ninja -C build-asan || exit 1
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	ASAN_OPTIONS=detect_leaks=1 \
-	meson test -C build-asan --suite unit --print-errorlogs 2>&1 |
+	meson test -C build-asan --suite unit --suite fuzz --print-errorlogs 2>&1 |
 	tee "$log/unit-asan"
 add_counts "$log/unit-asan"
 
