@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define CONF_DEFAULT_PORT 445
+/* The SMB Direct port Windows uses for iWARP and Linux clients try first. */
+#define CONF_DEFAULT_RDMA_PORT 5445
 #define CONF_MAX_FILE_SIZE (1024 * 1024)
 #define CONF_SHARE_NAME_MAX 80
 #define CONF_COMMENT_MAX 256
@@ -87,8 +89,12 @@ struct conf_option {
 	  offsetof(struct conf_share, field) }
 
 static const struct conf_option conf_options[] = {
-	GLOBAL_OPT("listen", OPT_LISTEN, "0.0.0.0:445, [::]:445", 0, 0,
-		   listen),
+	/* listen lists: min is the number of addresses needed, max the
+	 * port of a bare address */
+	GLOBAL_OPT("listen", OPT_LISTEN, "0.0.0.0:445, [::]:445", 1,
+		   CONF_DEFAULT_PORT, listen),
+	GLOBAL_OPT("rdma listen", OPT_LISTEN, "", 0, CONF_DEFAULT_RDMA_PORT,
+		   rdma_listen),
 	GLOBAL_OPT("users file", OPT_PATH, "/var/lib/usmbd/users", 0, 0,
 		   users_file),
 	GLOBAL_OPT("state dir", OPT_PATH, "/var/lib/usmbd", 0, 0, state_dir),
@@ -478,7 +484,7 @@ static int parse_listen_token(struct parser *p, const struct conf_option *opt,
 	} addr;
 	const char *host = tok, *port = NULL, *end;
 	char *colon;
-	uint64_t v = CONF_DEFAULT_PORT;
+	uint64_t v = opt->max;
 	int family = AF_INET;
 
 	if (tok[0] == '[') {
@@ -519,10 +525,16 @@ bad:
 		    "[v6addr]:port", opt->name, tok);
 }
 
+static bool is_rdma_listen(const struct conf_option *opt)
+{
+	return opt->offset == offsetof(struct usmbd_conf, rdma_listen);
+}
+
 static int parse_listen(struct parser *p, const struct conf_option *opt,
 			void *base, const char *value)
 {
 	struct usmbd_conf *conf = base;
+	struct conf_listen **field = field_of(base, opt);
 	struct conf_listen *list = NULL;
 	size_t n = 0, i;
 	char *copy, *tok, *save = NULL;
@@ -549,12 +561,15 @@ static int parse_listen(struct parser *p, const struct conf_option *opt,
 		}
 		n++;
 	}
-	if (n == 0)
+	if (n < opt->min)
 		return perr(p, p->line, "'%s' needs at least one address",
 			    opt->name);
-	talloc_free(conf->listen);
-	conf->listen = list;
-	conf->n_listen = n;
+	talloc_free(*field);
+	*field = list;
+	if (is_rdma_listen(opt))
+		conf->n_rdma_listen = n;
+	else
+		conf->n_listen = n;
 	return 0;
 }
 
@@ -567,7 +582,7 @@ static char *format_value(TALLOC_CTX *ctx, const struct conf_option *opt,
 	const struct usmbd_conf *conf = base;
 	const char *s;
 	char *out;
-	size_t i;
+	size_t i, n;
 
 	switch (opt->type) {
 	case OPT_BOOL:
@@ -593,8 +608,10 @@ static char *format_value(TALLOC_CTX *ctx, const struct conf_option *opt,
 		return talloc_strdup(ctx, i < 4 ? log_level_names[i] : "info");
 	case OPT_LISTEN:
 		out = talloc_strdup(ctx, "");
-		for (i = 0; out != NULL && i < conf->n_listen; i++) {
-			const struct conf_listen *l = &conf->listen[i];
+		n = is_rdma_listen(opt) ? conf->n_rdma_listen : conf->n_listen;
+		for (i = 0; out != NULL && i < n; i++) {
+			const struct conf_listen *l =
+				&(*(struct conf_listen *const *)field)[i];
 			bool v6 = strchr(l->addr, ':') != NULL;
 
 			out = talloc_asprintf_append(out, "%s%s%s%s:%u",

@@ -43,6 +43,9 @@ struct usmbd_conf {
 	char *source; /* file name, or "<builtin>" */
 	struct conf_listen *listen;
 	size_t n_listen;
+	/* SMB Direct listeners (rdma_cm port space); none: no SMB Direct */
+	struct conf_listen *rdma_listen;
+	size_t n_rdma_listen;
 	char *users_file;
 	char *state_dir;
 	char *server_name; /* NetBIOS name, upper case */

@@ -527,6 +527,56 @@ static const uint8_t hash_b[16] = {
 	0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
 };
 
+static void test_rdma_listen(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct usmbd_conf *c;
+	char *dump;
+
+	/* Off unless configured. */
+	c = load_ok(ctx, conf_builtin_default);
+	assert_int_equal(c->n_rdma_listen, 0);
+	assert_null(c->rdma_listen);
+	dump = dump_to_string(ctx, c);
+	assert_non_null(strstr(dump, "\trdma listen = \n"));
+
+	/* A bare address takes 5445, the port Linux clients try first. */
+	c = load_ok(ctx, "[global]\n"
+			 "rdma listen = 10.99.1.2:445, 10.99.1.2 [fe80::1]:445 "
+			 "[::]\n");
+	assert_int_equal(c->n_rdma_listen, 4);
+	assert_string_equal(c->rdma_listen[0].addr, "10.99.1.2");
+	assert_int_equal(c->rdma_listen[0].port, 445);
+	assert_string_equal(c->rdma_listen[1].addr, "10.99.1.2");
+	assert_int_equal(c->rdma_listen[1].port, 5445);
+	assert_string_equal(c->rdma_listen[2].addr, "fe80::1");
+	assert_int_equal(c->rdma_listen[2].port, 445);
+	assert_string_equal(c->rdma_listen[3].addr, "::");
+	assert_int_equal(c->rdma_listen[3].port, 5445);
+	/* The TCP listeners keep their default. */
+	assert_int_equal(c->n_listen, 2);
+	assert_int_equal(c->listen[0].port, 445);
+	dump = dump_to_string(ctx, c);
+	assert_non_null(strstr(dump, "\trdma listen = 10.99.1.2:445, "
+				     "10.99.1.2:5445, [fe80::1]:445, "
+				     "[::]:5445\n"));
+	roundtrip(ctx, "[global]\nrdma listen = 0.0.0.0:5445 [::1]:445\n");
+
+	/* An empty list turns SMB Direct off; TCP needs an address. */
+	c = load_ok(ctx, "[global]\nrdma listen =\n");
+	assert_int_equal(c->n_rdma_listen, 0);
+	expect_error("[global]\nlisten =\n", 2, "at least one address");
+	expect_error("[global]\nrdma listen = 1.2.3.4:0\n", 2,
+		     "not a number in 1..65535");
+	expect_error("[global]\nrdma listen = rdma0:445\n", 2,
+		     "not a numeric IPv4");
+	expect_error("[global]\nrdma listen = 1.2.3.4, 1.2.3.4:5445\n", 2,
+		     "given twice");
+	expect_error("[s]\npath = /x\nrdma listen = 1.2.3.4\n", 3,
+		     "only valid in [global]");
+	talloc_free(ctx);
+}
+
 static void test_users_roundtrip(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -722,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_listen_ipv6),
+		cmocka_unit_test(test_rdma_listen),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_share_name),
 		cmocka_unit_test(test_encrypt_scopes),
