@@ -181,13 +181,6 @@ NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 	return NT_STATUS_INVALID_DEVICE_REQUEST;
 }
 
-NTSTATUS smb2_cmd_lock(struct smb2_req *req)
-{
-	if (!smb2_open_lookup_at(req, 8))
-		return NT_STATUS_FILE_CLOSED;
-	return NT_STATUS_NOT_SUPPORTED;
-}
-
 NTSTATUS smb2_cmd_change_notify(struct smb2_req *req)
 {
 	if (!smb2_open_lookup_at(req, 8))

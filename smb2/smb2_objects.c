@@ -9,6 +9,7 @@
 #include <uuid/uuid.h>
 
 #include "conf/log.h"
+#include "smb2/brlock.h"
 #include "smb2/smb2_objects.h"
 #include "vfs/unicode.h"
 
@@ -343,6 +344,7 @@ static int open_destructor(struct smb2_open *o)
 		close(o->fd);
 	o->fd = -1;
 	if (f) {
+		smb2_brlock_open_closing(o);
 		if (o->delete_on_close)
 			f->delete_pending = true;
 		DLIST_REMOVE_F(f->opens, o, file_prev, file_next);
