@@ -345,8 +345,10 @@ static void put_fs_attribute(struct wire_wr *w, const struct smb2_info_fs *v)
 
 	/* MS-FSCC 2.5.1. Names are matched case-insensitively, so
 	 * FILE_CASE_SENSITIVE_SEARCH stays clear; no ACLs are kept yet, so
-	 * neither is FILE_PERSISTENT_ACLS. */
-	wire_wr_u32(w, FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK);
+	 * neither is FILE_PERSISTENT_ACLS. Sparse files are kept
+	 * (FSCTL_SET_SPARSE, holes punched by FSCTL_SET_ZERO_DATA). */
+	wire_wr_u32(w, FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK |
+			       0x00000040u /* FILE_SUPPORTS_SPARSE_FILES */);
 	wire_wr_u32(w, v->fs->name_max ? v->fs->name_max : 255);
 	wire_wr_u32(w, sizeof(ntfs));
 	wire_wr_bytes(w, ntfs, sizeof(ntfs));

@@ -108,6 +108,9 @@ int vfs_stat_path(struct vfs_share *s, const char *relpath, struct vfs_stat *st)
 
 /* Sets DOS attributes (only FILE_ATTRIBUTE_SETTABLE bits are kept). */
 int vfs_set_attributes(int fd, uint32_t attributes);
+/* Sets or clears FILE_ATTRIBUTE_SPARSE_FILE (FSCTL_SET_SPARSE): reported
+ * only once a client set it, never guessed from holes. */
+int vfs_set_sparse(int fd, bool sparse);
 /* Sets times; a value of 0 leaves that time unchanged. change_time cannot be
  * set on POSIX and is ignored; create_time goes to the xattr. */
 int vfs_set_times(int fd, uint64_t create_time, uint64_t access_time,

@@ -729,6 +729,20 @@ int vfs_set_attributes(int fd, uint32_t attributes)
 	return dos_set(fd, &d);
 }
 
+int vfs_set_sparse(int fd, bool sparse)
+{
+	struct dos_info d;
+	int rc = dos_current(fd, &d);
+
+	if (rc < 0)
+		return rc;
+	if (sparse)
+		d.attrs |= FILE_ATTRIBUTE_SPARSE_FILE;
+	else
+		d.attrs &= ~FILE_ATTRIBUTE_SPARSE_FILE;
+	return dos_set(fd, &d);
+}
+
 int vfs_set_times(int fd, uint64_t create_time, uint64_t access_time,
 		  uint64_t write_time)
 {

@@ -11,7 +11,7 @@
 
 DEFAULT_TESTS="smb2.connect smb2.read smb2.getinfo smb2.setinfo smb2.dir
 	smb2.rename smb2.delete-on-close-perms smb2.create smb2.compound
-	smb2.credits smb2.lock"
+	smb2.credits smb2.lock smb2.ioctl"
 TESTS=${*:-$DEFAULT_TESTS}
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-240}
 
