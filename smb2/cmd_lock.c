@@ -24,6 +24,10 @@
 
 #define LOCK_ELEMENT_SIZE 24
 #define LOCK_SEQ_ENTRIES 64 /* Open.LockSequenceArray */
+/* Bound on the locks one file holds, so that a client cannot grow the
+ * table without end (Windows answers STATUS_INSUFFICIENT_RESOURCES when
+ * its lock memory runs out). */
+#define LOCKS_PER_FILE_MAX 65536
 
 struct lock_element {
 	uint64_t offset;
@@ -54,13 +58,15 @@ struct smb2_lock_wait {
 /* ---- LockSequence (MS-SMB2 3.3.5.14) ---- */
 
 /*
- * Whether replays are tracked on this connection. For 2.1 the spec asks
- * for a resilient or durable open, which usmbd does not grant; the 3.x
- * family tracks every open (as the 3.x text of MS-SMB2 3.3.5.14 and
- * Windows' multichannel servers do).
+ * Whether replays are tracked for this open. The 3.x family tracks every
+ * open (as the 3.x text of MS-SMB2 3.3.5.14 and multichannel servers
+ * do); 2.1 only resilient or durable opens, which usmbd does not grant
+ * yet (FSCTL_LMR_REQUEST_RESILIENCY, DHnQ), so none.
  */
-static bool lock_seq_tracked(const struct smb2_conn *conn)
+static bool lock_seq_tracked(const struct smb2_conn *conn,
+			     const struct smb2_open *o)
 {
+	(void)o;
 	return conn->dialect >= SMB2_DIALECT_300;
 }
 
@@ -83,7 +89,7 @@ static bool lock_seq_replayed(const struct smb2_conn *conn,
 	int e = lock_seq_entry(seq);
 	uint64_t bit;
 
-	if (!lock_seq_tracked(conn) || e < 0)
+	if (!lock_seq_tracked(conn, o) || e < 0)
 		return false;
 	bit = UINT64_C(1) << e;
 	if ((o->lock_seq_valid & bit) && o->lock_seq[e] == (seq & 0xf))
@@ -97,7 +103,7 @@ static void lock_seq_record(const struct smb2_conn *conn, struct smb2_open *o,
 {
 	int e = lock_seq_entry(seq);
 
-	if (!lock_seq_tracked(conn) || e < 0)
+	if (!lock_seq_tracked(conn, o) || e < 0)
 		return;
 	o->lock_seq[e] = seq & 0xf;
 	o->lock_seq_valid |= UINT64_C(1) << e;
@@ -341,6 +347,10 @@ static NTSTATUS do_locks(struct smb2_req *req, struct smb2_open *o,
 			if (!fail_now)
 				return lock_wait(req, o, fl, el, seq);
 			status = NT_STATUS_LOCK_NOT_GRANTED;
+			break;
+		}
+		if (fl->table.n >= LOCKS_PER_FILE_MAX) {
+			status = NT_STATUS_INSUFFICIENT_RESOURCES;
 			break;
 		}
 		if (brl_add(fl, &fl->table, o, el->offset, el->length, excl) !=
