@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "conf/log.h"
+#include "smb2/brlock.h"
 #include "smb2/fsctl.h"
 #include "smb2/ipc.h"
 #include "smb2/smb2_dispatch.h"
@@ -398,6 +399,7 @@ struct fsctl_job {
 	uint32_t n_ranges, cap_ranges;
 	struct fsctl_copychunk cc;
 	struct fsctl_copychunk_rsp cc_rsp;
+	NTSTATUS cc_stop; /* why the chunks after cc.count were dropped */
 	struct fsctl_dup_extents dup;
 	NTSTATUS status; /* the worker's outcome */
 };
@@ -517,6 +519,7 @@ static void job_copychunk(struct fsctl_job *job)
 		job->cc_rsp.chunks_written++;
 		job->cc_rsp.total_bytes_written += ch->length;
 	}
+	job->status = job->cc_stop;
 }
 
 static void qar_add(struct fsctl_job *job, uint64_t from, uint64_t to)
@@ -861,6 +864,10 @@ static NTSTATUS set_zero_data(struct smb2_req *req, const struct ioctl_call *c,
 	status = fsctl_zero_data_decode(c->in, &range);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
+	/* zeroing is writing (MS-FSA 2.1.5.9.38) */
+	status = smb2_brlock_check_rw(o, range.off, range.len, true);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	job = fsctl_job_new(req, JOB_ZERO, o);
 	if (!job)
 		return NT_STATUS_NO_MEMORY;
@@ -923,6 +930,30 @@ static NTSTATUS copy_limits_response(struct smb2_req *req,
 }
 
 /*
+ * Copies read the source and write the target through the byte-range
+ * lock checks, as on Windows 2012 and later: the chunks before the first
+ * one that hits a lock are copied, then FILE_LOCK_CONFLICT.
+ */
+static void copychunk_check_locks(struct fsctl_job *job,
+				  struct smb2_open *src, struct smb2_open *dst)
+{
+	for (uint32_t i = 0; i < job->cc.count; i++) {
+		const struct fsctl_chunk *ch = &job->cc.chunks[i];
+		NTSTATUS st = smb2_brlock_check_rw(src, ch->source_off,
+						   ch->length, false);
+
+		if (NT_STATUS_IS_OK(st))
+			st = smb2_brlock_check_rw(dst, ch->target_off,
+						  ch->length, true);
+		if (!NT_STATUS_IS_OK(st)) {
+			job->cc.count = i;
+			job->cc_stop = st;
+			return;
+		}
+	}
+}
+
+/*
  * SRV_COPYCHUNK / SRV_COPYCHUNK_WRITE (MS-SMB2 3.3.5.15.6): the target
  * needs WRITE_DATA, and READ_DATA too for COPYCHUNK (the client could
  * read it back); the source needs READ_DATA or EXECUTE.
@@ -963,6 +994,7 @@ static NTSTATUS server_side_copy(struct smb2_req *req,
 	if (!(src->access_mask & (FILE_READ_DATA | FILE_EXECUTE)))
 		goto fail;
 	job->src_fdref = smb2_fdref_get(src->fdref);
+	copychunk_check_locks(job, src, o);
 	return fsctl_job_start(req, c, o, job);
 fail:
 	talloc_free(job);
