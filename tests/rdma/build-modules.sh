@@ -104,15 +104,19 @@ if [ "$(cat "$OUT/.version" 2>/dev/null)" != "$STAMP" ]; then
 	echo "$STAMP" >"$OUT/.version"
 fi
 
+# ksmbd-tools and the one library it needs that samba does not pull in,
+# unpacked side by side: run with LD_LIBRARY_PATH=DIR/lib/x86_64-linux-gnu.
 fetch_ksmbd_tools() {
 	local dir=$CACHE/ksmbd-tools deb
-	[ -x "$dir/usr/sbin/ksmbd.mountd" ] && return 0
+	[ -x "$dir/usr/sbin/ksmbd.mountd" ] &&
+		ls "$dir"/lib/*/libnl-genl-3.so.* >/dev/null 2>&1 && return 0
 	note "fetching ksmbd-tools into $dir"
 	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-	(cd "$dir.tmp" && apt-get download ksmbd-tools) ||
-		die "apt-get download ksmbd-tools failed"
-	deb=$(ls "$dir.tmp"/ksmbd-tools_*.deb)
-	dpkg-deb -x "$deb" "$dir.tmp/root"
+	(cd "$dir.tmp" && apt-get download ksmbd-tools libnl-genl-3-200) ||
+		die "apt-get download ksmbd-tools libnl-genl-3-200 failed"
+	for deb in "$dir.tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$dir.tmp/root"
+	done
 	rm -rf "$dir" && mv "$dir.tmp/root" "$dir" && rm -rf "$dir.tmp"
 }
 [ "$WANT_TOOLS" = 1 ] && fetch_ksmbd_tools
