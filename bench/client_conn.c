@@ -22,6 +22,8 @@ struct call_state {
 	struct smb2c_chan *ch;
 	struct tevent_req *req;
 	struct smb2c_call call;
+	/* the caller's iovec array may be gone by the time credits come */
+	struct iovec payload[SMB2C_MAX_PAYLOAD_IOV];
 	uint8_t *out; /* header and body, top-level until queued */
 	size_t out_len;
 	uint64_t mid;
@@ -175,7 +177,7 @@ static int call_transmit(struct call_state *s)
 	struct iovec iov[1 + SMB2C_MAX_PAYLOAD_IOV];
 	struct smb2_hdr h = { 0 };
 	size_t total = s->out_len;
-	const uint8_t *key = call->sign_key;
+	const uint8_t *key = must_encrypt(s) ? NULL : call->sign_key;
 	uint32_t ask;
 	int n = 0, rc;
 
@@ -274,6 +276,9 @@ struct tevent_req *smb2c_call_send(TALLOC_CTX *mem_ctx,
 		return tevent_req_post(req, ev);
 	memcpy(s->out + SMB2_HDR_SIZE, call->body, call->body_len);
 	s->call.body = NULL;
+	for (int i = 0; i < call->npayload; i++)
+		s->payload[i] = call->payload[i];
+	s->call.payload = s->payload;
 	if (charge <= c->credits && !c->wait_head) {
 		if (call_transmit(s) != 0) {
 			smb2c_req_fail(req, NT_STATUS_CONNECTION_DISCONNECTED);

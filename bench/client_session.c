@@ -489,6 +489,9 @@ struct tevent_req *smb2c_tree_connect_send(TALLOC_CTX *mem_ctx,
 	memcpy(body + TCON_REQ_FIXED, path, path_len);
 	call.body = body;
 	call.body_len = TCON_REQ_FIXED + path_len;
+	/* 3.1.1 always signs TREE_CONNECT (MS-SMB2 3.2.4.2.4), so that the
+	 * server knows the negotiate was not tampered with */
+	call.sign_key = ch->signing_key;
 	req = smb2c_call_send(mem_ctx, ev, ch, &call);
 	talloc_free(tmp);
 	return req;

@@ -1,0 +1,94 @@
+/* usmbd-bench: options, per-channel state and the report. */
+#ifndef USMBD_BENCH_BENCH_H
+#define USMBD_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bench/smb2_client.h"
+
+enum bench_rw { RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE, RW_MIX };
+enum bench_op { OP_IO, OP_CREATE_CLOSE, OP_STAT };
+enum bench_transport { TRANSPORT_TCP, TRANSPORT_RDMA };
+
+struct bench_opts {
+	const char *host;
+	uint16_t port;
+	const char *user, *domain, *password;
+	const char *share;
+	unsigned channels;
+	enum bench_transport transport;
+	uint32_t rdma_threshold; /* payloads above go by RDMA READ/WRITE */
+	unsigned qd;
+	uint32_t bs;
+	enum bench_rw rw;
+	unsigned mix_read_pct;
+	enum bench_op op;
+	double seconds;
+	uint64_t bytes; /* 0: run by time */
+	uint64_t file_size;
+	unsigned files;
+	bool prealloc;
+	bool sign, encrypt;
+	const char *json;
+	bool quiet;
+};
+
+/*
+ * Latency histogram in nanoseconds: exact below 64 ns, then 32 linear
+ * sub-buckets per power of two (about 3% resolution) up to 2^42 ns.
+ */
+#define HIST_SUB 32
+#define HIST_BUCKETS (64 + 37 * HIST_SUB)
+
+struct bench_hist {
+	uint64_t n[HIST_BUCKETS];
+	uint64_t count;
+	uint64_t max_ns;
+};
+
+void hist_add(struct bench_hist *h, uint64_t ns);
+void hist_merge(struct bench_hist *into, const struct bench_hist *h);
+/* The latency below which q (0..1) of the samples lie, in ns. */
+uint64_t hist_quantile(const struct bench_hist *h, double q);
+
+struct bench_stats {
+	uint64_t ops, bytes_read, bytes_written;
+	struct bench_hist lat;
+};
+
+struct bench_chan {
+	unsigned index;
+	struct smb2c_chan *ch;
+	uint32_t tree_id;
+	struct smb2c_fid *fids; /* one per test file */
+	struct bench_stats st;
+	unsigned inflight;
+};
+
+struct bench_result {
+	const struct bench_opts *o;
+	const struct smb2c_conn_info *info;
+	const char *mode; /* how the channels were set up */
+	bool encrypted;	  /* the session encrypts (asked or server's flag) */
+	bool signed_;
+	struct bench_chan *chans;
+	unsigned n_chans;
+	double wall_s;
+	double cpu_user_s, cpu_sys_s;
+	bool failed;
+	char error[256];
+};
+
+/* bench_run.c: the measured run over the channels set up. 0 or -errno. */
+int bench_run(struct tevent_context *ev, const struct bench_opts *o,
+	      struct bench_result *res);
+
+/* bench_report.c */
+void bench_print_table(FILE *f, const struct bench_result *r);
+int bench_write_json(const char *path, const struct bench_result *r);
+const char *bench_rw_name(const struct bench_opts *o);
+const char *bench_sign_name(enum smb2_sign_alg alg);
+
+#endif
