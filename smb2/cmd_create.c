@@ -6,6 +6,7 @@
 
 #include "conf/log.h"
 #include "smb2/ipc.h"
+#include "smb2/lease.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
@@ -46,6 +47,8 @@ struct create_req {
 	size_t n_eas;
 	bool has_twrp;	     /* TWrp: open a previous version */
 	uint64_t alloc_size; /* AlSi, 0 when absent */
+	bool has_lease;	     /* RqLs */
+	struct smb2_oplock_request rq; /* oplock or lease wanted */
 };
 
 /* Generic rights to file rights (MS-SMB2 2.2.13.1.1). */
@@ -71,8 +74,8 @@ static bool context_is(const struct wire_slice *name, const char *tag)
 }
 
 /* Acts on one create context (MS-SMB2 2.2.13.2, 3.3.5.9.x). Contexts this
- * server does not grant (durable handles, leases, app instance, SecD on a
- * store without ACLs) are left out of the response. */
+ * server does not grant (durable handles, app instance, SecD on a store
+ * without ACLs) are left out of the response. */
 static NTSTATUS parse_context(TALLOC_CTX *mem_ctx, struct create_req *cr,
 			      const struct wire_slice *name,
 			      const struct wire_slice *data)
@@ -96,6 +99,10 @@ static NTSTATUS parse_context(TALLOC_CTX *mem_ctx, struct create_req *cr,
 		if (data->len != 8)
 			return NT_STATUS_INVALID_PARAMETER;
 		cr->has_twrp = true;
+	} else if (context_is(name, "RqLs")) {
+		if (!smb2_lease_ctx_decode(data->p, data->len, &cr->rq.lease))
+			return NT_STATUS_INVALID_PARAMETER;
+		cr->has_lease = true;
 	}
 	return NT_STATUS_OK;
 }
@@ -240,15 +247,23 @@ static void put_context(struct wire_wr *w, size_t *prev_next_at,
 	wire_wr_bytes(w, data, len);
 }
 
+/* What the response reports besides the open itself. */
+struct create_grant {
+	uint8_t oplock;
+	bool has_lease;
+	struct smb2_lease_ctx lease;
+};
+
 static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
 				const struct create_req *cr,
+				const struct create_grant *g,
 				const struct vfs_stat *st, uint32_t action)
 {
 	struct wire_wr *w = &req->out;
 	size_t ctx_off_at, ctx_start, prev = SIZE_MAX;
 
 	wire_wr_u16(w, 89);
-	wire_wr_u8(w, 0); /* OplockLevel: none granted */
+	wire_wr_u8(w, g->oplock);
 	wire_wr_u8(w, 0);
 	wire_wr_u32(w, action);
 	wire_wr_u64(w, st->create_time);
@@ -274,6 +289,11 @@ static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
 		put_le64(d, st->file_id);
 		put_le64(d + 8, st->dev);
 		put_context(w, &prev, "QFid", d, sizeof(d));
+	}
+	if (g->has_lease) {
+		uint8_t d[SMB2_LEASE_V2_SIZE];
+		size_t n = smb2_lease_ctx_encode(&g->lease, d);
+		put_context(w, &prev, "RqLs", d, (uint32_t)n);
 	}
 	if (w->len > ctx_start) {
 		wire_wr_put_u32(w, ctx_off_at,
@@ -325,6 +345,27 @@ static NTSTATUS replace_eas(int fd, const struct create_req *cr)
 	return status;
 }
 
+static void create_resume(struct smb2_req *req);
+
+/*
+ * MS-FSA 2.1.5.1.2: oplocks and leases that stand in the way break
+ * first, so that a holder caching a handle may close it; the open then
+ * either waits for the holder (SMB2_STATUS_ASYNC) or meets the share
+ * modes as they are.
+ */
+static NTSTATUS check_sharing(struct smb2_req *req, struct create_req *cr,
+			      struct smb2_file *f, uint32_t access)
+{
+	bool violation = share_conflict(f, access, cr->share_access);
+	NTSTATUS status;
+
+	status = smb2_oplock_break_for_open(req, f, &cr->rq, violation,
+					    create_resume);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
+	return violation ? NT_STATUS_SHARING_VIOLATION : NT_STATUS_OK;
+}
+
 static NTSTATUS open_existing(struct smb2_req *req, struct create_req *cr,
 			      const char *relpath, uint32_t access, int *fd,
 			      struct vfs_stat *st, uint32_t *action)
@@ -347,10 +388,16 @@ static NTSTATUS open_existing(struct smb2_req *req, struct create_req *cr,
 	if (!st->is_dir && (cr->options & FILE_DIRECTORY_FILE))
 		return NT_STATUS_NOT_A_DIRECTORY;
 	f = smb2_file_find(req->conn->srv, st->dev, st->file_id);
+	status = smb2_lease_check_key(req->conn, &cr->rq, f);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (f && f->delete_pending)
 		return NT_STATUS_DELETE_PENDING;
-	if (f && share_conflict(f, access, cr->share_access))
-		return NT_STATUS_SHARING_VIOLATION;
+	if (f) {
+		status = check_sharing(req, cr, f, access);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+	}
 	if (st->is_dir && cr->disposition != FILE_OPEN &&
 	    cr->disposition != FILE_OPEN_IF)
 		return NT_STATUS_INVALID_PARAMETER;
@@ -421,6 +468,9 @@ static NTSTATUS create_new(struct smb2_req *req, struct create_req *cr,
 		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
 	if (req->tcon->read_only)
 		return NT_STATUS_ACCESS_DENIED;
+	status = smb2_lease_check_key(req->conn, &cr->rq, NULL);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	status = check_new_contents(cr);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
@@ -475,16 +525,36 @@ static NTSTATUS create_pipe(struct smb2_req *req, struct create_req *cr)
 	req->msg->related_fid_p = o->persistent_id;
 	req->msg->related_fid_v = o->volatile_id;
 	req->msg->related_fid_valid = true;
-	status = encode_response(req, o, cr, &st, FILE_OPENED);
+	status = encode_response(req, o, cr, &(struct create_grant){ 0 }, &st,
+				 FILE_OPENED);
 	if (!NT_STATUS_IS_OK(status))
 		talloc_free(o);
 	return status;
 }
 
-NTSTATUS smb2_cmd_create(struct smb2_req *req)
+/* MS-SMB2 3.3.5.9.8/.11: leases from 2.1 on, version 2 from 3.0 on */
+static void oplock_request_init(struct smb2_req *req, struct create_req *cr,
+				uint32_t access)
+{
+	uint16_t dialect = req->conn->dialect;
+
+	cr->rq.level = cr->oplock;
+	cr->rq.has_lease =
+	    cr->oplock == SMB2_OPLOCK_LEVEL_LEASE && cr->has_lease &&
+	    dialect >= SMB2_DIALECT_210 &&
+	    (cr->rq.lease.version < 2 || dialect >= SMB2_DIALECT_300);
+	cr->rq.overwrite = cr->disposition == FILE_SUPERSEDE ||
+			   cr->disposition == FILE_OVERWRITE ||
+			   cr->disposition == FILE_OVERWRITE_IF;
+	/* truncating writes data, whatever access was asked for */
+	cr->rq.access = access | (cr->rq.overwrite ? FILE_WRITE_DATA : 0);
+}
+
+static NTSTATUS create_run(struct smb2_req *req)
 {
 	struct smb2_tcon *t = req->tcon;
 	struct create_req cr = { 0 };
+	struct create_grant grant = { 0 };
 	struct vfs_stat st;
 	char *path = NULL, *relpath = NULL;
 	struct smb2_open *o;
@@ -517,6 +587,7 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 		return NT_STATUS_ACCESS_DENIED;
 	if ((cr.options & FILE_DELETE_ON_CLOSE) && !(access & DELETE_ACCESS))
 		return NT_STATUS_ACCESS_DENIED;
+	oplock_request_init(req, &cr, access);
 	if (t->session->n_opens >= t->session->srv->conf->max_opens_per_session)
 		return NT_STATUS_INSUFFICIENT_RESOURCES;
 
@@ -525,6 +596,7 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 		return NT_STATUS_OBJECT_PATH_NOT_FOUND;
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
+	cr.rq.existed = exists;
 	if (exists)
 		status =
 		    open_existing(req, &cr, relpath, access, &fd, &st, &action);
@@ -547,6 +619,12 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 	o->create_options = cr.options;
 	o->mode = cr.options & MODE_CREATE_OPTIONS;
 	o->delete_on_close = cr.options & FILE_DELETE_ON_CLOSE;
+	status = smb2_oplock_grant_open(req->conn, o, &cr.rq, &grant.oplock,
+					&grant.lease, &grant.has_lease);
+	if (!NT_STATUS_IS_OK(status)) {
+		talloc_free(o);
+		return status;
+	}
 	o->client_name = talloc_strdup(o, path);
 	if (o->client_name)
 		for (char *c = o->client_name; *c; c++)
@@ -558,8 +636,28 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 	LOG_DBG("%s: create '%s' -> %s fid %llu", req->conn->peer, path,
 		action == FILE_CREATED ? "created" : "opened",
 		(unsigned long long)o->volatile_id);
-	status = encode_response(req, o, &cr, &st, action);
+	status = encode_response(req, o, &cr, &grant, &st, action);
 	if (!NT_STATUS_IS_OK(status))
 		talloc_free(o);
 	return status;
+}
+
+/* A CREATE that waited for an oplock or lease break starts over. */
+static void create_resume(struct smb2_req *req)
+{
+	NTSTATUS status;
+
+	smb2_req_refresh(req);
+	if (!req->tcon) {
+		smb2_req_complete(req, NT_STATUS_NETWORK_NAME_DELETED);
+		return;
+	}
+	status = create_run(req);
+	if (!NT_STATUS_EQUAL(status, SMB2_STATUS_ASYNC))
+		smb2_req_complete(req, status);
+}
+
+NTSTATUS smb2_cmd_create(struct smb2_req *req)
+{
+	return create_run(req);
 }

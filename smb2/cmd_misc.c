@@ -22,9 +22,3 @@ NTSTATUS smb2_cmd_change_notify(struct smb2_req *req)
 		return NT_STATUS_FILE_CLOSED;
 	return NT_STATUS_NOT_SUPPORTED;
 }
-
-NTSTATUS smb2_cmd_oplock_break(struct smb2_req *req)
-{
-	/* no oplock or lease is ever granted, so no break is pending */
-	return NT_STATUS_INVALID_OPLOCK_PROTOCOL;
-}

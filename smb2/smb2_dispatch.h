@@ -10,6 +10,11 @@ void smb2_conn_terminate(struct smb2_conn *conn, const char *why);
 void smb2_conn_handshake_done(struct smb2_conn *conn);
 /* The SMB1 multi-protocol NEGOTIATE (MS-SMB2 3.3.5.3.1). */
 void smb2_smb1_negotiate(struct smb2_msg *msg);
+/* Sends an unsolicited message (oplock/lease break); -errno. */
+int smb2_conn_send_unsolicited(struct smb2_conn *conn,
+			       struct smb2_session *enc, uint64_t session_id,
+			       uint16_t command, const uint8_t *body,
+			       size_t len);
 void smb2_msg_finish_single(struct smb2_msg *msg, struct smb2_req *req,
 			    NTSTATUS st);
 

@@ -88,6 +88,8 @@ struct smb2_server {
 	uint64_t next_session_id;
 	uint64_t next_persistent_id;
 	struct smb2_file *files;
+	struct smb2_lease *leases;	     /* lease table (lease.c) */
+	struct smb2_break_wait *break_waits; /* requests waiting on a break */
 	unsigned n_conns;
 	/* counters */
 	uint64_t bytes_in, bytes_out;
@@ -206,6 +208,7 @@ struct smb2_open {
 	uint8_t lock_seq[64];
 	uint64_t lock_seq_valid; /* bit i: lock_seq[i] holds a number */
 	struct smb2_open_watch *watches; /* cleared when the open goes */
+	struct smb2_oplock *oplock; /* oplock or lease held, NULL if none */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;
 	size_t dir_n;
