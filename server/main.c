@@ -10,7 +10,11 @@
 
 #include "conf/conf.h"
 #include "conf/log.h"
+#include "server/ctl.h"
 #include "server/tcp.h"
+#ifdef HAVE_RDMA
+#include "server/rdma_transport.h"
+#endif
 #include "smb2/smb2_crypto.h"
 #include "smb2/smb2_server.h"
 
@@ -54,6 +58,34 @@ static int make_dirs(const char *path, mode_t mode)
 		rc = -errno;
 	free(p);
 	return rc;
+}
+
+/*
+ * The state dir holds the control socket (and later durable-handle
+ * state): made 0700 if missing, refused when others may write to it.
+ */
+static int check_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (make_dirs(dir, 0700) != 0 || stat(dir, &st) != 0) {
+		fprintf(stderr, "usmbd: state dir %s: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "usmbd: state dir %s is not a directory\n",
+			dir);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		fprintf(stderr,
+			"usmbd: state dir %s is writable by group or others "
+			"(mode %03o); refusing to start (chmod go-w %s)\n",
+			dir, (unsigned)(st.st_mode & 0777), dir);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -106,12 +138,13 @@ int main(int argc, char **argv)
 	}
 	log_max_level = log_override >= 0 ? log_override : conf->log_level;
 	if (!config_path) {
-		/* the demo configuration makes its own directories */
-		make_dirs(conf->state_dir, 0700);
+		/* the demo configuration makes its own share directory */
 		for (size_t i = 0; i < conf->n_shares; i++)
 			if (!conf->shares[i].is_ipc)
 				make_dirs(conf->shares[i].path, 0755);
 	}
+	if (check_state_dir(conf->state_dir) != 0)
+		return 1;
 	if (smb_crypto_init() != 0) {
 		LOG_ERR("OpenSSL initialisation failed");
 		return 1;
@@ -146,10 +179,21 @@ int main(int argc, char **argv)
 			 conf->listen[i].port);
 		listening++;
 	}
+#ifdef HAVE_RDMA
+	rdma_transport_start(srv);
+#else
+	if (conf->n_rdma_listen > 0)
+		LOG_WARN("rdma listen is set but this build has no SMB Direct "
+			 "(rdma-core); serving TCP only");
+#endif
 	if (listening == 0) {
 		LOG_ERR("no listening socket, giving up");
 		return 1;
 	}
+	rc = ctl_listen(srv, srv);
+	if (rc != 0)
+		LOG_WARN("control socket in %s: %s (usmbd-ctl will not work)",
+			 conf->state_dir, strerror(-rc));
 	for (size_t i = 0; i < conf->n_shares; i++)
 		if (!conf->shares[i].is_ipc)
 			LOG_INFO("share [%s] -> %s%s", conf->shares[i].name,

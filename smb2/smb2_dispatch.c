@@ -82,6 +82,7 @@ static int conn_destructor(struct smb2_conn *conn)
 {
 	smb2_conn_shutdown(conn);
 	conn->srv->n_conns--;
+	DLIST_REMOVE(conn->srv->conns, conn);
 	return 0;
 }
 
@@ -104,6 +105,7 @@ struct smb2_conn *smb2_conn_new(TALLOC_CTX *mem_ctx, struct smb2_server *srv,
 		tevent_timeval_current_ofs(srv->conf->handshake_timeout, 0),
 		handshake_expired, conn);
 	srv->n_conns++;
+	DLIST_ADD_END(srv->conns, conn);
 	talloc_set_destructor(conn, conn_destructor);
 	return conn;
 }

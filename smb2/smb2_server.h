@@ -36,8 +36,11 @@ struct smb2_session;
 struct smb2_tcon;
 struct smb2_open;
 struct smb2_open_watch;
+struct smb2_notify_ctx;
+struct smb2_notify_open;
 struct smb2_msg;
 struct smb2_req;
+struct smb2_rdma_io;
 
 /* Transport ops (TCP now, SMB Direct later). */
 struct smb2_transport_ops {
@@ -46,7 +49,46 @@ struct smb2_transport_ops {
 	int (*send)(void *transport, const struct iovec *iov, int iovcnt,
 		    void *owner);
 	void (*disconnect)(void *transport, const char *why);
+	/* Optional: transport counters for `usmbd-ctl status`, one line
+	 * of "key=value" pairs. */
+	void (*describe)(void *transport, char *buf, size_t len);
 	const char *name; /* "tcp", "rdma" */
+
+	/* SMB Direct only, NULL elsewhere: RDMA channels of READ and WRITE
+	 * (MS-SMB2 3.3.5.12, 3.3.5.13). */
+	unsigned caps; /* SMB2_TRANSPORT_CAP_* */
+	/* Checks an RDMA channel and its descriptors (the channel info
+	 * bytes) for up to len bytes and takes a registered buffer of len
+	 * bytes: NT_STATUS_INVALID_PARAMETER when they are unusable. *io is
+	 * a talloc child of mem_ctx; freeing it gives the buffer back. */
+	NTSTATUS (*rdma_io_new)(void *transport, TALLOC_CTX *mem_ctx,
+				uint32_t channel, const uint8_t *info,
+				size_t info_len, uint32_t len,
+				struct smb2_rdma_io **io);
+	/* RDMA WRITE of io->buf[0..len) to the client's buffers (READ);
+	 * _recv gives 0 or -errno. */
+	struct tevent_req *(*rdma_write_send)(TALLOC_CTX *mem_ctx,
+					      struct smb2_rdma_io *io,
+					      uint32_t len);
+	int (*rdma_write_recv)(struct tevent_req *req);
+	/* RDMA READ of io->len bytes from the client's buffers (WRITE). */
+	struct tevent_req *(*rdma_read_send)(TALLOC_CTX *mem_ctx,
+					     struct smb2_rdma_io *io);
+	int (*rdma_read_recv)(struct tevent_req *req);
+	/* The final response to message_id goes out with SEND_WITH_INV of
+	 * token (MS-SMBD 3.1.4.2; channel RDMA_V1_INVALIDATE). */
+	void (*send_with_invalidate)(void *transport, uint64_t message_id,
+				     uint32_t token);
+};
+
+#define SMB2_TRANSPORT_CAP_RDMA 0x1
+
+/* One READ's or WRITE's RDMA channel with its registered buffer. */
+struct smb2_rdma_io {
+	uint8_t *buf; /* registered, len bytes */
+	uint32_t len;
+	bool invalidate; /* RDMA_V1_INVALIDATE: the token to invalidate */
+	uint32_t invalidate_token;
 };
 
 struct smb2_share_state {
@@ -88,9 +130,11 @@ struct smb2_server {
 	uint64_t next_session_id;
 	uint64_t next_persistent_id;
 	struct smb2_file *files;
+	struct smb2_notify_ctx *notify; /* inotify, made on first use */
 	struct smb2_lease *leases;	     /* lease table (lease.c) */
 	struct smb2_break_wait *break_waits; /* requests waiting on a break */
 	unsigned n_conns;
+	struct smb2_conn *conns; /* list */
 	/* counters */
 	uint64_t bytes_in, bytes_out;
 };
@@ -208,6 +252,7 @@ struct smb2_open {
 	uint8_t lock_seq[64];
 	uint64_t lock_seq_valid; /* bit i: lock_seq[i] holds a number */
 	struct smb2_open_watch *watches; /* cleared when the open goes */
+	struct smb2_notify_open *notify; /* CHANGE_NOTIFY state, or NULL */
 	struct smb2_oplock *oplock; /* oplock or lease held, NULL if none */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;
