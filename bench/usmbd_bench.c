@@ -292,9 +292,12 @@ static NTSTATUS wait_status(struct tevent_context *ev, struct tevent_req *req,
 {
 	if (!req)
 		return NT_STATUS_NO_MEMORY;
-	if (!smb2c_wait(ev, req))
-		return NT_STATUS_INTERNAL_ERROR;
-	return recv(req);
+	NTSTATUS st = NT_STATUS_INTERNAL_ERROR;
+
+	if (smb2c_wait(ev, req))
+		st = recv(req);
+	talloc_free(req);
+	return st;
 }
 
 static int connect_channel(struct setup *su, struct bench_chan *bc)
@@ -430,9 +433,12 @@ static NTSTATUS open_file(struct setup *su, struct bench_chan *bc,
 	struct tevent_req *req = smb2c_create_send(NULL, su->ev, bc->ch,
 						    bc->tree_id, &a);
 
-	if (!req || !smb2c_wait(su->ev, req))
-		return NT_STATUS_NO_MEMORY;
-	return smb2c_create_recv(req, fid, eof);
+	NTSTATUS st = NT_STATUS_NO_MEMORY;
+
+	if (req && smb2c_wait(su->ev, req))
+		st = smb2c_create_recv(req, fid, eof);
+	talloc_free(req);
+	return st;
 }
 
 static NTSTATUS set_size_info(struct setup *su, struct bench_chan *bc,
