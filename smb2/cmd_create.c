@@ -550,7 +550,7 @@ static void oplock_request_init(struct smb2_req *req, struct create_req *cr,
 	cr->rq.access = access | (cr->rq.overwrite ? FILE_WRITE_DATA : 0);
 }
 
-static NTSTATUS create_run(struct smb2_req *req)
+static NTSTATUS create_run(struct smb2_req *req, bool retry)
 {
 	struct smb2_tcon *t = req->tcon;
 	struct create_req cr = { 0 };
@@ -588,6 +588,7 @@ static NTSTATUS create_run(struct smb2_req *req)
 	if ((cr.options & FILE_DELETE_ON_CLOSE) && !(access & DELETE_ACCESS))
 		return NT_STATUS_ACCESS_DENIED;
 	oplock_request_init(req, &cr, access);
+	cr.rq.retry = retry;
 	if (t->session->n_opens >= t->session->srv->conf->max_opens_per_session)
 		return NT_STATUS_INSUFFICIENT_RESOURCES;
 
@@ -652,12 +653,12 @@ static void create_resume(struct smb2_req *req)
 		smb2_req_complete(req, NT_STATUS_NETWORK_NAME_DELETED);
 		return;
 	}
-	status = create_run(req);
+	status = create_run(req, true);
 	if (!NT_STATUS_EQUAL(status, SMB2_STATUS_ASYNC))
 		smb2_req_complete(req, status);
 }
 
 NTSTATUS smb2_cmd_create(struct smb2_req *req)
 {
-	return create_run(req);
+	return create_run(req, false);
 }

@@ -288,6 +288,7 @@ static bool break_holder(struct smb2_oplock *op,
 {
 	struct smb2_break_decision d;
 	struct smb2_lease *l = op->lease;
+	bool was_breaking;
 
 	if (!l) {
 		smb2_break_for_open(smb2_oplock_caching(op->level), false,
@@ -300,12 +301,15 @@ static bool break_holder(struct smb2_oplock *op,
 	if (l->visit == visit_counter || smb2_lease_stat_open(rq->access))
 		return false;
 	l->visit = visit_counter;
+	was_breaking = l->sm.breaking;
 	smb2_break_for_open(l->sm.state, true, sharing_violation,
 			    rq->overwrite, &d);
-	if (d.send)
-		lease_break_to(l, d.to);
-	/* a break in progress ends before anyone else gets in */
-	return l->sm.breaking;
+	/* a break in progress ends before anyone who needs nothing more of
+	 * it gets in; one who needs more waits from its second try on */
+	if (!d.send)
+		return was_breaking;
+	lease_break_to(l, d.to);
+	return d.wait || (was_breaking && rq->retry);
 }
 
 NTSTATUS smb2_oplock_break_for_open(struct smb2_req *req, struct smb2_file *f,
@@ -458,8 +462,9 @@ static NTSTATUS grant_lease(struct smb2_conn *conn, struct smb2_open *o,
 	}
 	op->lease = l;
 	DLIST_ADD_END(l->holders, op);
+	/* the response has the lease's own version, whatever the request
+	 * used (smbtorture smb2.lease.v2_epoch2/3 on Windows) */
 	*rsp = l->ctx;
-	rsp->version = rq->lease.version;
 	rsp->state = l->sm.state;
 	rsp->epoch = l->sm.epoch;
 	if (l->sm.breaking)

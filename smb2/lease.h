@@ -24,6 +24,7 @@ struct smb2_oplock_request {
 	uint32_t access;	    /* granted access of the new open */
 	bool overwrite;		    /* SUPERSEDE, OVERWRITE(_IF) */
 	bool existed;		    /* the file was there before */
+	bool retry;		    /* tried before, waited for a break */
 };
 
 /*
