@@ -15,10 +15,3 @@ NTSTATUS smb2_cmd_echo(struct smb2_req *req)
 	wire_wr_u16(&req->out, 0);
 	return NT_STATUS_OK;
 }
-
-NTSTATUS smb2_cmd_change_notify(struct smb2_req *req)
-{
-	if (!smb2_open_lookup_at(req, 8))
-		return NT_STATUS_FILE_CLOSED;
-	return NT_STATUS_NOT_SUPPORTED;
-}

@@ -10,6 +10,7 @@
 
 #include "conf/log.h"
 #include "smb2/brlock.h"
+#include "smb2/notify.h"
 #include "smb2/smb2_objects.h"
 #include "vfs/unicode.h"
 
@@ -352,6 +353,8 @@ static int open_destructor(struct smb2_open *o)
 		o->file = NULL;
 		if (f->n_opens == 0)
 			file_last_close(f, o->is_dir);
+		else if (f->delete_pending && o->is_dir)
+			smb2_notify_delete_pending(f);
 	}
 	return 0;
 }
