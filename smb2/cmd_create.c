@@ -7,6 +7,7 @@
 #include "conf/log.h"
 #include "smb2/ipc.h"
 #include "smb2/lease.h"
+#include "smb2/ntacl.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
@@ -48,6 +49,10 @@ struct create_req {
 	bool has_twrp;	     /* TWrp: open a previous version */
 	uint64_t alloc_size; /* AlSi, 0 when absent */
 	bool has_lease;	     /* RqLs */
+	const uint8_t *secd; /* SecD: the new file's descriptor */
+	size_t secd_len;
+	uint32_t max_access; /* MxAc */
+	struct smb2_ntacl_create *acl;
 	struct smb2_oplock_request rq; /* oplock or lease wanted */
 };
 
@@ -99,6 +104,9 @@ static NTSTATUS parse_context(TALLOC_CTX *mem_ctx, struct create_req *cr,
 		if (data->len != 8)
 			return NT_STATUS_INVALID_PARAMETER;
 		cr->has_twrp = true;
+	} else if (context_is(name, "SecD")) {
+		cr->secd = data->p;
+		cr->secd_len = data->len;
 	} else if (context_is(name, "RqLs")) {
 		if (!smb2_lease_ctx_decode(data->p, data->len, &cr->rq.lease))
 			return NT_STATUS_INVALID_PARAMETER;
@@ -186,7 +194,8 @@ static NTSTATUS decode(struct smb2_req *req, struct create_req *cr)
 	    ~(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE))
 		return NT_STATUS_INVALID_PARAMETER;
 	/* the access mask is judged before the attributes, as Windows does */
-	if (cr->access & ACCESS_SYSTEM_SECURITY)
+	if ((cr->access & ACCESS_SYSTEM_SECURITY) &&
+	    !smb2_ntacl_has_privilege(req, SEC_PRIV_SECURITY))
 		return NT_STATUS_PRIVILEGE_NOT_HELD;
 	if (cr->access & 0x0ce0fe00u) /* reserved bits */
 		return NT_STATUS_ACCESS_DENIED;
@@ -281,7 +290,7 @@ static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
 	if (cr->want_mxac) {
 		uint8_t d[8];
 		put_le32(d, 0);
-		put_le32(d + 4, req->tcon->max_access);
+		put_le32(d + 4, cr->max_access);
 		put_context(w, &prev, "MxAc", d, sizeof(d));
 	}
 	if (cr->want_qfid) {
@@ -498,6 +507,9 @@ static NTSTATUS create_new(struct smb2_req *req, struct create_req *cr,
 	status = rc ? ntstatus_from_errno(rc) : NT_STATUS_OK;
 	if (NT_STATUS_IS_OK(status) && cr->n_eas > 0)
 		status = smb2_ea_store(*fd, cr->eas, cr->n_eas);
+	if (NT_STATUS_IS_OK(status))
+		status = smb2_ntacl_create_new(req, cr->acl, *fd, dir, cr->secd,
+					       cr->secd_len, &cr->max_access);
 	if (!NT_STATUS_IS_OK(status)) {
 		close(*fd);
 		vfs_unlink(vfs, relpath, dir);
@@ -566,6 +578,7 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 	status = decode(req, &cr);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
+	cr.max_access = t->max_access;
 	if (t->is_ipc)
 		return create_pipe(req, &cr);
 	if (cr.has_twrp) /* no previous versions are kept */
@@ -598,6 +611,14 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
 	cr.rq.existed = exists;
+	status = smb2_ntacl_create_check(
+	    req, relpath, exists, cr.options & FILE_DIRECTORY_FILE,
+	    cr.disposition != FILE_OPEN && cr.disposition != FILE_OVERWRITE,
+	    cr.access, &access, &cr.max_access, &cr.acl);
+	if (NT_STATUS_IS_OK(status) && cr.secd)
+		status = smb2_ntacl_check_secd(req, cr.secd, cr.secd_len);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (exists)
 		status =
 		    open_existing(req, &cr, relpath, access, &fd, &st, &action);

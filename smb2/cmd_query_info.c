@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include "smb2/ntacl.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_server.h"
 #include "vfs/unicode.h"
@@ -345,28 +346,22 @@ static NTSTATUS query_fs(struct smb2_req *req, struct smb2_open *o,
 }
 
 /*
- * A minimal descriptor until ACLs are implemented: Unix owner and group
- * SIDs and a DACL granting Everyone full access. A buffer too small gets
- * STATUS_BUFFER_TOO_SMALL with the needed size as ErrorData (MS-SMB2
- * 3.3.5.20.3, 2.2.2), which clients use to retry.
+ * The descriptor of the open's file (smb2/ntacl.c). A buffer too small
+ * gets STATUS_BUFFER_TOO_SMALL with the needed size as ErrorData
+ * (MS-SMB2 3.3.5.20.3, 2.2.2), which clients use to retry.
  */
 static NTSTATUS query_security(struct smb2_req *req, struct smb2_open *o,
 			       const struct query_info_in *in)
 {
 	struct wire_wr *w = &req->out;
-	struct stat sb;
 	size_t start, len;
+	NTSTATUS status;
 
-	if (!(o->access_mask & READ_CONTROL))
-		return NT_STATUS_ACCESS_DENIED;
-	if (o->fd < 0 || fstat(o->fd, &sb) != 0)
-		return NT_STATUS_INVALID_PARAMETER;
 	start = begin_response(w);
-	smb2_info_encode_security(w, in->additional, (uint32_t)sb.st_uid,
-				  (uint32_t)sb.st_gid);
-	if (w->err) {
+	status = smb2_ntacl_query(req, o, in->additional, w);
+	if (!NT_STATUS_IS_OK(status)) {
 		w->len = 0;
-		return NT_STATUS_NO_MEMORY;
+		return status;
 	}
 	len = w->len - start;
 	if (len > in->output_len) {

@@ -10,6 +10,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "smb2/ntacl.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
 #include "smb2/smb2_server.h"
@@ -470,7 +471,7 @@ NTSTATUS smb2_cmd_set_info(struct smb2_req *req)
 	struct wire_slice buf;
 	struct smb2_open *o;
 	uint8_t info_type, cls;
-	uint32_t buf_len;
+	uint32_t buf_len, additional;
 	uint16_t buf_off;
 	NTSTATUS status;
 
@@ -480,6 +481,8 @@ NTSTATUS smb2_cmd_set_info(struct smb2_req *req)
 	cls = wire_rd_u8(&r);
 	buf_len = wire_rd_u32(&r);
 	buf_off = wire_rd_u16(&r);
+	wire_rd_skip(&r, 2); /* Reserved */
+	additional = wire_rd_u32(&r);
 	if (r.err)
 		return NT_STATUS_INVALID_PARAMETER;
 	if (req->conn->max_trans && buf_len > req->conn->max_trans)
@@ -494,8 +497,10 @@ NTSTATUS smb2_cmd_set_info(struct smb2_req *req)
 	case SMB2_0_INFO_FILE:
 		status = set_file(req, o, cls, buf);
 		break;
+	case SMB2_0_INFO_SECURITY:
+		status = smb2_ntacl_set(req, o, additional, buf.p, buf.len);
+		break;
 	case SMB2_0_INFO_FILESYSTEM:
-	case SMB2_0_INFO_SECURITY: /* ACLs are not stored yet */
 	case SMB2_0_INFO_QUOTA:
 		status = NT_STATUS_NOT_SUPPORTED;
 		break;

@@ -138,4 +138,15 @@ struct vfs_dirent {
 int vfs_list_dir(int dirfd, TALLOC_CTX *mem_ctx, struct vfs_dirent **out,
 		 size_t *n_out);
 
+/*
+ * The stored NT security descriptor blob (the "user.usmbd.ntacl" xattr;
+ * its format belongs to the caller) of an open fd or of a path beneath
+ * the root. -ENODATA when none is stored (or the file system keeps no
+ * user xattrs); *blob is a talloc child of mem_ctx.
+ */
+int vfs_get_ntacl(int fd, TALLOC_CTX *mem_ctx, uint8_t **blob, size_t *len);
+int vfs_get_ntacl_path(struct vfs_share *s, const char *relpath,
+		       TALLOC_CTX *mem_ctx, uint8_t **blob, size_t *len);
+int vfs_set_ntacl(int fd, const uint8_t *blob, size_t len);
+
 #endif

@@ -1018,3 +1018,77 @@ out:
 	talloc_free(dc);
 	return rc;
 }
+
+/* ---- NT ACL xattr --------------------------------------------------- */
+
+#define NTACL_XATTR_NAME "user.usmbd.ntacl"
+#define NTACL_MAX 65536 /* a security descriptor's size is a u16 */
+
+/* fgetxattr, through the fd's proc link for O_PATH fds. */
+static ssize_t ntacl_read(int fd, void *buf, size_t len)
+{
+	char path[PROC_PATH_MAX];
+	ssize_t n = fgetxattr(fd, NTACL_XATTR_NAME, buf, len);
+
+	if (n < 0 && errno == EBADF) {
+		proc_fd_path(path, sizeof(path), fd, NULL);
+		n = getxattr(path, NTACL_XATTR_NAME, buf, len);
+	}
+	return n;
+}
+
+int vfs_get_ntacl(int fd, TALLOC_CTX *mem_ctx, uint8_t **blob, size_t *len)
+{
+	uint8_t small[512];
+	ssize_t n = ntacl_read(fd, small, sizeof(small));
+
+	if (n < 0 && errno == ERANGE) {
+		uint8_t *big = talloc_size(mem_ctx, NTACL_MAX);
+
+		if (!big)
+			return -ENOMEM;
+		n = ntacl_read(fd, big, NTACL_MAX);
+		if (n < 0) {
+			int err = errno == ENOTSUP ? ENODATA : errno;
+
+			talloc_free(big);
+			return -err;
+		}
+		*blob = talloc_realloc(mem_ctx, big, uint8_t, n ? n : 1);
+		*len = (size_t)n;
+		return *blob ? 0 : -ENOMEM;
+	}
+	/* a file system without user xattrs stores no ACLs either */
+	if (n < 0)
+		return errno == ENOTSUP ? -ENODATA : -errno;
+	*blob = talloc_memdup(mem_ctx, small, n ? (size_t)n : 1);
+	*len = (size_t)n;
+	return *blob ? 0 : -ENOMEM;
+}
+
+int vfs_get_ntacl_path(struct vfs_share *s, const char *relpath,
+		       TALLOC_CTX *mem_ctx, uint8_t **blob, size_t *len)
+{
+	int fd, rc;
+
+	rc = vfs_open(s, relpath, O_PATH | O_CLOEXEC, 0, &fd);
+	if (rc != 0)
+		return rc;
+	rc = vfs_get_ntacl(fd, mem_ctx, blob, len);
+	close(fd);
+	return rc;
+}
+
+int vfs_set_ntacl(int fd, const uint8_t *blob, size_t len)
+{
+	char path[PROC_PATH_MAX];
+
+	if (fsetxattr(fd, NTACL_XATTR_NAME, blob, len, 0) == 0)
+		return 0;
+	if (errno != EBADF)
+		return -errno;
+	proc_fd_path(path, sizeof(path), fd, NULL);
+	if (setxattr(path, NTACL_XATTR_NAME, blob, len, 0) == 0)
+		return 0;
+	return -errno;
+}
