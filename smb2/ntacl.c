@@ -22,6 +22,7 @@
 struct smb2_ntacl_create {
 	struct sec_token *tok;
 	struct sec_desc *parent; /* stored or default */
+	bool parent_stored;
 };
 
 /* ---- identity ---- */
@@ -144,10 +145,15 @@ bool smb2_ntacl_has_privilege(struct smb2_req *req, uint32_t priv)
 
 /*
  * What a file without a stored descriptor reports and is checked
- * against: owned by Administrators, Everyone full control (inheritable
- * from a directory, so new files keep that behaviour).
+ * against: Everyone full control (inheritable from a directory, so new
+ * files keep that behaviour). Nobody is recorded as its owner, and since
+ * everyone may take ownership of it anyway, the caller is shown as the
+ * owner: the first client to set an ACL on it becomes the owner, as the
+ * creator would have on Windows. New files in such directories store
+ * nothing, which keeps their allocation free of an xattr block.
  */
-static struct sec_desc *default_sd(TALLOC_CTX *mem_ctx, bool is_dir)
+static struct sec_desc *default_sd(TALLOC_CTX *mem_ctx, bool is_dir,
+				   const struct sec_token *tok)
 {
 	struct sec_desc *sd = talloc_zero(mem_ctx, struct sec_desc);
 	struct sec_ace ace = { .type = SEC_ACE_ALLOWED,
@@ -158,9 +164,9 @@ static struct sec_desc *default_sd(TALLOC_CTX *mem_ctx, bool is_dir)
 		return NULL;
 	sd->revision = 1;
 	sd->control = SEC_SELF_RELATIVE | SEC_DACL_PRESENT;
-	sd->owner = talloc_memdup(sd, &sec_sid_administrators,
+	sd->owner = talloc_memdup(sd, &tok->sids[0], sizeof(struct sec_sid));
+	sd->group = talloc_memdup(sd, &tok->sids[tok->primary_group],
 				  sizeof(struct sec_sid));
-	sd->group = talloc_memdup(sd, &sec_sid_users, sizeof(struct sec_sid));
 	sd->dacl = talloc_zero(sd, struct sec_acl);
 	if (!sd->owner || !sd->group || !sd->dacl)
 		goto nomem;
@@ -207,9 +213,10 @@ static int load_path(TALLOC_CTX *mem_ctx, struct vfs_share *vfs,
 	return 0;
 }
 
-static NTSTATUS load_open(TALLOC_CTX *mem_ctx, const struct smb2_open *o,
-			  struct sec_desc **sd)
+static NTSTATUS load_open(TALLOC_CTX *mem_ctx, struct smb2_req *req,
+			  const struct smb2_open *o, struct sec_desc **sd)
 {
+	struct sec_token *tok;
 	uint8_t *blob = NULL;
 	size_t len = 0;
 	int rc = vfs_get_ntacl(o->fd, mem_ctx, &blob, &len);
@@ -221,8 +228,13 @@ static NTSTATUS load_open(TALLOC_CTX *mem_ctx, const struct smb2_open *o,
 	} else if (rc != -ENODATA) {
 		return ntstatus_from_errno(rc);
 	}
-	if (!*sd)
-		*sd = default_sd(mem_ctx, o->is_dir);
+	if (!*sd) {
+		NTSTATUS status = smb2_ntacl_token(mem_ctx, req, &tok);
+
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+		*sd = default_sd(mem_ctx, o->is_dir, tok);
+	}
 	return *sd ? NT_STATUS_OK : NT_STATUS_NO_MEMORY;
 }
 
@@ -254,8 +266,9 @@ static char *parent_of(TALLOC_CTX *mem_ctx, const char *relpath)
 /* The parent's descriptor, the default one when none is stored (and for
  * the share root, which has no parent on the share). */
 static NTSTATUS load_parent(struct smb2_req *req, const char *relpath,
-			    struct sec_desc **sd)
+			    struct smb2_ntacl_create *st)
 {
+	struct sec_desc **sd = &st->parent;
 	char *parent;
 	int rc = 0;
 
@@ -269,9 +282,31 @@ static NTSTATUS load_parent(struct smb2_req *req, const char *relpath,
 	}
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
+	st->parent_stored = *sd != NULL;
 	if (!*sd)
-		*sd = default_sd(req, true);
+		*sd = default_sd(st, true, st->tok);
 	return *sd ? NT_STATUS_OK : NT_STATUS_NO_MEMORY;
+}
+
+/*
+ * What the parent grants on a child whatever the child's DACL says
+ * (MS-FSA 2.1.5.1.2.1): DELETE through FILE_DELETE_CHILD, and
+ * FILE_READ_ATTRIBUTES through FILE_LIST_DIRECTORY.
+ */
+static uint32_t parent_grants(struct smb2_req *req,
+			      struct smb2_ntacl_create *st, const char *relpath)
+{
+	uint32_t pmax, extra = 0;
+
+	if (!st->parent &&
+	    !NT_STATUS_IS_OK(load_parent(req, relpath, st)))
+		return 0;
+	pmax = sec_max_access(st->parent, st->tok);
+	if (pmax & FILE_DELETE_CHILD)
+		extra |= DELETE_ACCESS;
+	if (pmax & FILE_LIST_DIRECTORY)
+		extra |= FILE_READ_ATTRIBUTES;
+	return extra;
 }
 
 static NTSTATUS check_existing(struct smb2_req *req,
@@ -280,35 +315,30 @@ static NTSTATUS check_existing(struct smb2_req *req,
 			       uint32_t desired, uint32_t *access)
 {
 	uint32_t want = sec_map_generic(desired);
-	uint32_t parent_max = 0, granted;
+	uint32_t extra = 0, granted = 0;
 	NTSTATUS status;
 
 	status = sec_access_check(sd, st->tok, want, &granted);
-	/* MS-FSA 2.1.5.1.2.1: FILE_DELETE_CHILD on the parent grants DELETE */
-	if ((NT_STATUS_EQUAL(status, NT_STATUS_ACCESS_DENIED) &&
-	     (want & DELETE_ACCESS)) ||
-	    (NT_STATUS_IS_OK(status) && (want & MAXIMUM_ALLOWED) &&
-	     !(granted & DELETE_ACCESS))) {
-		if (!st->parent &&
-		    !NT_STATUS_IS_OK(load_parent(req, relpath, &st->parent)))
-			return NT_STATUS_NO_MEMORY;
-		parent_max = sec_max_access(st->parent, st->tok);
-		if (parent_max & FILE_DELETE_CHILD) {
-			status = sec_access_check(sd, st->tok,
-						  want & ~DELETE_ACCESS,
-						  &granted);
-			if (NT_STATUS_IS_OK(status) ||
-			    (want & ~DELETE_ACCESS) == 0) {
-				status = NT_STATUS_OK;
-				granted |= DELETE_ACCESS;
-			}
+	if ((!NT_STATUS_IS_OK(status) &&
+	     (want & (DELETE_ACCESS | FILE_READ_ATTRIBUTES | MAXIMUM_ALLOWED))) ||
+	    (NT_STATUS_IS_OK(status) && (want & MAXIMUM_ALLOWED)))
+		extra = parent_grants(req, st, relpath);
+	if (NT_STATUS_EQUAL(status, NT_STATUS_ACCESS_DENIED) && extra) {
+		uint32_t have = sec_max_access(sd, st->tok) | extra | SYNCHRONIZE;
+		uint32_t rest = want & ~MAXIMUM_ALLOWED;
+
+		if ((rest & ~have) == 0) {
+			status = NT_STATUS_OK;
+			granted = want & MAXIMUM_ALLOWED ? have | rest : rest;
 		}
 	}
 	if (!NT_STATUS_IS_OK(status))
 		return status;
+	if (want & MAXIMUM_ALLOWED) {
+		granted |= extra;
+		granted &= req->tcon->max_access | (want & ~MAXIMUM_ALLOWED);
+	}
 	*access = granted;
-	if (want & MAXIMUM_ALLOWED)
-		*access &= req->tcon->max_access | (want & ~MAXIMUM_ALLOWED);
 	return NT_STATUS_OK;
 }
 
@@ -333,7 +363,7 @@ NTSTATUS smb2_ntacl_create_check(struct smb2_req *req, const char *relpath,
 	if (!exists) {
 		uint32_t need = is_dir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE;
 
-		status = load_parent(req, relpath, &st->parent);
+		status = load_parent(req, relpath, st);
 		if (!NT_STATUS_IS_OK(status) || !creates)
 			return status;
 		if (!(sec_max_access(st->parent, st->tok) & need) &&
@@ -380,11 +410,18 @@ NTSTATUS smb2_ntacl_create_new(struct smb2_req *req,
 		status = sec_desc_decode(st, secd, secd_len, &creator);
 		if (!NT_STATUS_IS_OK(status))
 			return status;
+		sec_desc_map_generic(creator);
 	}
 	status = sec_desc_inherit(st, st->parent, creator, is_dir, st->tok,
 				  &sd);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
+	if (!secd && !st->parent_stored) {
+		/* what the default gives, kept without storing it */
+		*max_access = req->tcon->max_access;
+		talloc_free(sd);
+		return NT_STATUS_OK;
+	}
 	status = store(fd, sd);
 	/* a file system without user xattrs keeps the Everyone default */
 	if (NT_STATUS_EQUAL(status, NT_STATUS_NOT_SUPPORTED) && !secd)
@@ -414,7 +451,7 @@ NTSTATUS smb2_ntacl_query(struct smb2_req *req, struct smb2_open *o,
 		return NT_STATUS_ACCESS_DENIED;
 	if (o->fd < 0)
 		return NT_STATUS_INVALID_PARAMETER;
-	status = load_open(req, o, &sd);
+	status = load_open(req, req, o, &sd);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
 	sec_desc_encode(w, sd, secinfo);
@@ -453,7 +490,7 @@ NTSTATUS smb2_ntacl_set(struct smb2_req *req, struct smb2_open *o,
 	status = sec_desc_decode(req, buf, len, &upd);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
-	status = load_open(upd, o, &sd);
+	status = load_open(upd, req, o, &sd);
 	if (!NT_STATUS_IS_OK(status))
 		goto out;
 	/* MS-DTYP 2.5.3.4: an owner must be one of the caller's SIDs,
@@ -468,6 +505,7 @@ NTSTATUS smb2_ntacl_set(struct smb2_req *req, struct smb2_open *o,
 		if (!NT_STATUS_IS_OK(status))
 			goto out;
 	}
+	sec_desc_map_generic(upd);
 	status = sec_desc_merge(upd, &sd, upd, secinfo);
 	if (NT_STATUS_IS_OK(status))
 		status = store(o->fd, sd);

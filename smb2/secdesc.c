@@ -614,6 +614,19 @@ uint32_t sec_map_generic(uint32_t a)
 		     GENERIC_ALL);
 }
 
+static void acl_map_generic(struct sec_acl *acl)
+{
+	for (unsigned i = 0; acl && i < acl->n_aces; i++)
+		if (!(acl->aces[i].flags & SEC_ACE_INHERIT_ONLY))
+			acl->aces[i].mask = sec_map_generic(acl->aces[i].mask);
+}
+
+void sec_desc_map_generic(struct sec_desc *sd)
+{
+	acl_map_generic(sd->dacl);
+	acl_map_generic(sd->sacl);
+}
+
 bool sec_token_has_sid(const struct sec_token *tok, const struct sec_sid *sid)
 {
 	for (size_t i = 0; i < tok->n_sids; i++)

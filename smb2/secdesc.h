@@ -208,6 +208,9 @@ NTSTATUS sec_desc_merge(TALLOC_CTX *mem_ctx, struct sec_desc **sd,
 
 /* GENERIC_* bits to file rights (MS-SMB2 2.2.13.1.1). */
 uint32_t sec_map_generic(uint32_t mask);
+/* Maps the generic rights of the ACEs that apply to the object itself
+ * (not inherit-only), as Windows stores a descriptor it is given. */
+void sec_desc_map_generic(struct sec_desc *sd);
 
 /*
  * The access check (MS-DTYP 2.5.3.2) of desired (generic bits mapped;
