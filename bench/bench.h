@@ -71,7 +71,7 @@ struct bench_result {
 	const struct bench_opts *o;
 	const struct smb2c_conn_info *info;
 	const char *mode; /* how the channels were set up */
-	bool encrypted;	  /* the session encrypts (asked or server's flag) */
+	bool encrypted;	  /* asked for, or the server's flag */
 	bool signed_;
 	struct bench_chan *chans;
 	unsigned n_chans;

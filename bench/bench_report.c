@@ -172,7 +172,8 @@ void bench_print_table(FILE *f, const struct bench_result *r)
 	total_stats(r, &total);
 	row = make_row(&total, r->wall_s);
 	print_row(f, "total", &row);
-	fprintf(f, "\nclient cpu %.1f%% of one core (user %.2f s, sys %.2f s)\n",
+	fprintf(f,
+		"\nclient cpu %.1f%% of one core (user %.2f s, sys %.2f s)\n",
 		r->wall_s > 0 ? 100.0 * cpu / r->wall_s : 0, r->cpu_user_s,
 		r->cpu_sys_s);
 	if (r->failed)

@@ -67,9 +67,9 @@ NTSTATUS smb2c_req_status(struct tevent_req *req)
 
 void smb2c_req_fail(struct tevent_req *req, NTSTATUS status)
 {
-	tevent_req_error(req, NT_STATUS_V(status) ? NT_STATUS_V(status)
-						  : NT_STATUS_V(
-							    NT_STATUS_UNSUCCESSFUL));
+	if (NT_STATUS_IS_OK(status))
+		status = NT_STATUS_UNSUCCESSFUL;
+	tevent_req_error(req, NT_STATUS_V(status));
 }
 
 /* ---- the pending table and the credit queue ---- */
@@ -240,7 +240,8 @@ static void drain_waiters(struct smb2c_conn *c)
 		wait_remove(c, s);
 		rc = call_transmit(s);
 		if (rc != 0)
-			smb2c_req_fail(s->req, NT_STATUS_CONNECTION_DISCONNECTED);
+			smb2c_req_fail(s->req,
+				       NT_STATUS_CONNECTION_DISCONNECTED);
 	}
 }
 

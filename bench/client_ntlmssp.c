@@ -257,7 +257,8 @@ static void build_blob(struct wire_wr *w, const struct challenge_info *ci,
 	if (mic || ci->av_flags) {
 		wire_wr_u16(w, MSV_AV_FLAGS);
 		wire_wr_u16(w, MSV_AV_FLAGS_SIZE);
-		wire_wr_u32(w, ci->av_flags | (mic ? MSV_AV_FLAG_MIC_PRESENT : 0));
+		wire_wr_u32(w, ci->av_flags |
+				       (mic ? MSV_AV_FLAG_MIC_PRESENT : 0));
 	}
 	wire_wr_u32(w, MSV_AV_EOL); /* id and length 0 */
 	wire_wr_zero(w, 4);

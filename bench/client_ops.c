@@ -44,7 +44,8 @@ static NTSTATUS simple_recv(struct tevent_req *req, size_t min, uint8_t *out,
 	if (NT_STATUS_IS_OK(st) && rsp.body.len < min)
 		st = NT_STATUS_INVALID_NETWORK_RESPONSE;
 	if (NT_STATUS_IS_OK(st) && out)
-		memcpy(out, rsp.body.p, rsp.body.len < cap ? rsp.body.len : cap);
+		memcpy(out, rsp.body.p,
+		       rsp.body.len < cap ? rsp.body.len : cap);
 	talloc_free(rsp.buf);
 	return st;
 }

@@ -306,7 +306,8 @@ struct tevent_req *smb2c_session_setup_send(TALLOC_CTX *mem_ctx,
 /* Status, checked signature and SPNEGO token of a SESSION_SETUP answer. */
 static NTSTATUS session_rsp(struct tevent_req *subreq, TALLOC_CTX *mem_ctx,
 			    const uint8_t *sign_key, enum smb2_sign_alg alg,
-			    struct smb2c_rsp *rsp, struct spnego_client_token *t)
+			    struct smb2c_rsp *rsp,
+			    struct spnego_client_token *t)
 {
 	NTSTATUS st = smb2c_call_recv(subreq, mem_ctx, rsp);
 	struct iovec iov;

@@ -67,10 +67,12 @@ static void tcp_flush(struct tcp_transport *tt)
 		ssize_t w;
 
 		for (struct tcp_out *o = tt->head; o && n < TCP_WRITEV_MAX;
-		     o = o->next)
-			for (int i = o->cur; i < o->iovcnt && n < TCP_WRITEV_MAX;
-			     i++)
-				iov[n++] = o->iov[i];
+		     o = o->next) {
+			int i = o->cur;
+
+			while (i < o->iovcnt && n < TCP_WRITEV_MAX)
+				iov[n++] = o->iov[i++];
+		}
 		w = writev(tt->fd, iov, n);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -83,7 +85,9 @@ static void tcp_flush(struct tcp_transport *tt)
 			return;
 		}
 		tt->queued -= (size_t)w;
-		while (w > 0 || (tt->head && tt->head->cur == tt->head->iovcnt)) {
+		/* retire what was written, and messages now complete */
+		while (w > 0 ||
+		       (tt->head && tt->head->cur == tt->head->iovcnt)) {
 			struct tcp_out *o = tt->head;
 			struct iovec *v;
 

@@ -70,8 +70,8 @@ int smb2c_tcp_connect(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 /* ---- connection, session, channel ---- */
 
 struct smb2c_options {
-	bool sign;	  /* ask for signing (SecurityMode REQUIRED) */
-	bool encrypt;	  /* encrypt every request once the session is up */
+	bool sign;    /* ask for signing (SecurityMode REQUIRED) */
+	bool encrypt; /* encrypt every request after SESSION_SETUP */
 	uint8_t client_guid[16];
 };
 
@@ -136,7 +136,7 @@ struct smb2c_rsp {
 	NTSTATUS status;
 	struct wire_slice msg;	/* header and body */
 	struct wire_slice body; /* after the header */
-	uint8_t *buf;		/* owns msg, talloc'd on the recv mem_ctx */
+	uint8_t *buf;		/* owns msg; on the recv mem_ctx */
 };
 
 struct tevent_req *smb2c_call_send(TALLOC_CTX *mem_ctx,

@@ -342,7 +342,8 @@ static int tree_connect(struct setup *su, struct bench_chan *bc)
 	st = smb2c_tree_connect_recv(req, &bc->tree_id, &flags);
 	talloc_free(req);
 	if (!NT_STATUS_IS_OK(st)) {
-		fprintf(stderr, "usmbd-bench: TREE_CONNECT to %s failed: %s%s%s\n",
+		fprintf(stderr,
+			"usmbd-bench: TREE_CONNECT to %s failed: %s%s%s\n",
 			su->unc, ntstatus_name(st),
 			*status_hint(st) ? ": " : "", status_hint(st));
 		return -1;
