@@ -13,6 +13,7 @@
 #include "smb2/smb2_objects.h"
 #include "vfs/unicode.h"
 
+#include "smb2/streams.h"
 #define CREATE_RSP_FIXED 88
 
 #define WRITE_LIKE_ACCESS                                                      \
@@ -507,7 +508,8 @@ static NTSTATUS create_new(struct smb2_req *req, struct create_req *cr,
 	status = rc ? ntstatus_from_errno(rc) : NT_STATUS_OK;
 	if (NT_STATUS_IS_OK(status) && cr->n_eas > 0)
 		status = smb2_ea_store(*fd, cr->eas, cr->n_eas);
-	if (NT_STATUS_IS_OK(status))
+	/* a stream has the security of its file */
+	if (NT_STATUS_IS_OK(status) && !smb2_stream_is_side_path(relpath))
 		status = smb2_ntacl_create_new(req, cr->acl, *fd, dir, cr->secd,
 					       cr->secd_len, &cr->max_access);
 	if (!NT_STATUS_IS_OK(status)) {
@@ -585,11 +587,10 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
 	if (cr.name.len >= 2 && get_le16(cr.name.p) == '\\')
 		return NT_STATUS_INVALID_PARAMETER;
-	status = smb2_client_path(req, cr.name.p, cr.name.len, &path);
+	status = smb2_stream_client_path(req, cr.name.p, cr.name.len, &path,
+					 &stream);
 	if (!NT_STATUS_IS_OK(status))
 		return status;
-	if (strchr(path, ':'))
-		return NT_STATUS_OBJECT_NAME_NOT_FOUND; /* streams: later */
 
 	access = map_generic(cr.access, t->max_access);
 	if (t->read_only &&
@@ -611,6 +612,7 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 	if (rc != 0)
 		return ntstatus_from_errno(rc);
 	cr.rq.existed = exists;
+	struct smb2_stream_target *stream = NULL;
 	status = smb2_ntacl_create_check(
 	    req, relpath, exists, cr.options & FILE_DIRECTORY_FILE,
 	    cr.disposition != FILE_OPEN && cr.disposition != FILE_OVERWRITE,
@@ -663,6 +665,11 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 		talloc_free(o);
 	return status;
 }
+	/* a named stream opens its side file (streams.h) */
+	status = smb2_stream_prepare(req, stream, access, cr.disposition,
+				     cr.options, &relpath, &exists);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 
 /* A CREATE that waited for an oplock or lease break starts over. */
 static void create_resume(struct smb2_req *req)
@@ -683,3 +690,8 @@ NTSTATUS smb2_cmd_create(struct smb2_req *req)
 {
 	return create_run(req, false);
 }
+	status = smb2_stream_opened(o, stream, action, &st);
+	if (!NT_STATUS_IS_OK(status)) {
+		talloc_free(o);
+		return status;
+	}

@@ -10,6 +10,7 @@
 #include "smb2/ntacl.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_server.h"
+#include "smb2/streams.h"
 #include "vfs/unicode.h"
 
 #define QI_OUTPUT_BUFFER_OFFSET (SMB2_HDR_SIZE + 8)
@@ -271,6 +272,7 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *o,
 	struct smb2_info_file f = { .st = &st };
 	uint8_t *name16 = NULL;
 	struct smb2_ea *eas = NULL;
+	struct smb2_stream_info *streams = NULL;
 	uint32_t need = file_class_access(in->cls);
 	size_t start;
 	NTSTATUS status;
@@ -280,7 +282,7 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *o,
 		return query_pipe(req, in);
 	if ((o->access_mask & need) != need)
 		return NT_STATUS_ACCESS_DENIED;
-	rc = vfs_fstat(o->fd, &st);
+	rc = smb2_stream_fstat(o, &st);
 	if (rc != 0)
 		return ntstatus_from_errno(-rc);
 	if (o->file && o->file->change_time_set)
@@ -296,17 +298,25 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *o,
 	if (in->cls == FSCC_FILE_EA_INFORMATION ||
 	    in->cls == FSCC_FILE_ALL_INFORMATION ||
 	    in->cls == FSCC_FILE_FULL_EA_INFORMATION) {
-		status = smb2_ea_load(req, o->fd, &eas, &f.n_eas);
+		status = smb2_ea_load(req, smb2_stream_meta_fd(o), &eas,
+				      &f.n_eas);
 		if (!NT_STATUS_IS_OK(status))
 			goto out;
 		f.eas = eas;
 		f.ea_size = smb2_ea_list_size(eas, f.n_eas);
 		f.out_len = in->output_len;
 	}
+	if (in->cls == FSCC_FILE_STREAM_INFORMATION) {
+		status = smb2_stream_list(req, o, &streams, &f.n_streams);
+		if (!NT_STATUS_IS_OK(status))
+			goto out;
+		f.streams = streams;
+	}
 	start = begin_response(&req->out);
 	status = smb2_info_encode_file(&req->out, in->cls, &f);
 	status = finish_response(req, in, start, status);
 out:
+	talloc_free(streams);
 	talloc_free(eas);
 	talloc_free(name16);
 	return status;

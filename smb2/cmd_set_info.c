@@ -15,6 +15,7 @@
 #include "smb2/smb2_objects.h"
 #include "smb2/smb2_server.h"
 #include "vfs/unicode.h"
+#include "smb2/streams.h"
 
 static NTSTATUS errno_status(int rc)
 {
@@ -34,13 +35,14 @@ static NTSTATUS set_basic(struct smb2_open *o,
 			return NT_STATUS_INVALID_PARAMETER;
 		if ((si->attributes & FILE_ATTRIBUTE_TEMPORARY) && o->is_dir)
 			return NT_STATUS_INVALID_PARAMETER;
-		rc = vfs_set_attributes(o->fd, si->attributes);
+		rc = vfs_set_attributes(smb2_stream_meta_fd(o),
+					si->attributes);
 		if (rc != 0)
 			return errno_status(rc);
 	}
 	if (si->create_time || si->access_time || si->write_time) {
-		rc = vfs_set_times(o->fd, si->create_time, si->access_time,
-				   si->write_time);
+		rc = vfs_set_times(smb2_stream_meta_fd(o), si->create_time,
+				   si->access_time, si->write_time);
 		if (rc != 0)
 			return errno_status(rc);
 	}
@@ -366,6 +368,11 @@ static NTSTATUS set_rename(struct smb2_open *o,
 	if (!(o->access_mask & DELETE_ACCESS))
 		return NT_STATUS_ACCESS_DENIED;
 	if (strcmp(f->relpath, ".") == 0)
+	if (smb2_stream_rename_target(si->name16, si->name16_len))
+		return smb2_stream_rename(o, si->name16, si->name16_len,
+					  si->replace_if_exists);
+	if (o->stream)
+		return NT_STATUS_INVALID_PARAMETER; /* a stream stays one */
 		return NT_STATUS_ACCESS_DENIED; /* the share root */
 	if (f->delete_pending)
 		return NT_STATUS_DELETE_PENDING;

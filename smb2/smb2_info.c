@@ -83,19 +83,42 @@ static void put_all(struct wire_wr *w, const struct smb2_info_file *f)
 
 /* MS-FSCC 2.4.43: one entry for the unnamed data stream of a file;
  * directories have no data stream. */
-static void put_streams(struct wire_wr *w, const struct vfs_stat *st)
+/*
+ * MS-FSCC 2.4.43: entries 8-byte aligned, chained by NextEntryOffset.
+ * Without a list the file has only its unnamed stream ("::$DATA"; a
+ * directory has none).
+ */
+static void put_streams(struct wire_wr *w, const struct smb2_info_file *f)
 {
-	static const uint8_t data_stream[] = {
+	static uint8_t data_stream[] = {
 		':', 0, ':', 0, '$', 0, 'D', 0, 'A', 0, 'T', 0, 'A', 0,
 	};
+	const struct smb2_stream_info main_only = {
+		.name16 = data_stream,
+		.name16_len = sizeof(data_stream),
+		.size = f->st->size,
+		.alloc_size = f->st->alloc_size,
+	};
+	const struct smb2_stream_info *v = f->streams ? f->streams : &main_only;
+	size_t n = f->streams ? f->n_streams : !f->st->is_dir;
+	size_t prev = SIZE_MAX, start = w->len;
 
-	if (st->is_dir)
-		return;
-	wire_wr_u32(w, 0); /* NextEntryOffset: last entry */
-	wire_wr_u32(w, sizeof(data_stream));
-	wire_wr_u64(w, st->size);
-	wire_wr_u64(w, st->alloc_size);
-	wire_wr_bytes(w, data_stream, sizeof(data_stream));
+	for (size_t i = 0; i < n; i++) {
+		const struct smb2_stream_info *e = &v[i];
+		size_t at;
+
+		while ((w->len - start) & 7)
+			wire_wr_u8(w, 0);
+		at = w->len;
+		if (prev != SIZE_MAX)
+			wire_wr_put_u32(w, prev, (uint32_t)(at - prev));
+		prev = at;
+		wire_wr_u32(w, 0); /* NextEntryOffset: patched by the next */
+		wire_wr_u32(w, (uint32_t)e->name16_len);
+		wire_wr_u64(w, e->size);
+		wire_wr_u64(w, e->alloc_size);
+		wire_wr_bytes(w, e->name16, e->name16_len);
+	}
 }
 
 /* MS-FSCC 2.4.34 */
@@ -281,7 +304,7 @@ NTSTATUS smb2_info_encode_file(struct wire_wr *w, uint8_t cls,
 		put_name(w, f->short16, f->short16_len);
 		break;
 	case FSCC_FILE_STREAM_INFORMATION:
-		put_streams(w, st);
+		put_streams(w, f);
 		break;
 	case FSCC_FILE_COMPRESSION_INFORMATION:
 		/* MS-FSCC 2.4.9: uncompressed, so the size is EndOfFile */

@@ -138,6 +138,13 @@ NTSTATUS smb2_ea_load(TALLOC_CTX *mem_ctx, int fd, struct smb2_ea **eas,
  * (MS-FSA 2.1.5.15.4; cmd_set_info.c). */
 NTSTATUS smb2_ea_store(int fd, const struct smb2_ea *eas, size_t n);
 
+/* One FileStreamInformation entry (MS-FSCC 2.4.43). */
+struct smb2_stream_info {
+	uint8_t *name16; /* ":name:$DATA", UTF-16LE */
+	size_t name16_len;
+	uint64_t size, alloc_size;
+};
+
 /* What the file classes report besides the stat: per-open state. */
 struct smb2_info_file {
 	const struct vfs_stat *st;
@@ -156,6 +163,9 @@ struct smb2_info_file {
 	const struct smb2_ea *eas;
 	size_t n_eas;
 	uint32_t out_len; /* whole entries that fit in it are returned */
+	/* FileStreamInformation: the file's streams, "::$DATA" first */
+	const struct smb2_stream_info *streams;
+	size_t n_streams;
 };
 
 /* What the file system classes report. */

@@ -254,6 +254,7 @@ struct smb2_open {
 	struct smb2_open_watch *watches; /* cleared when the open goes */
 	struct smb2_notify_open *notify; /* CHANGE_NOTIFY state, or NULL */
 	struct smb2_oplock *oplock; /* oplock or lease held, NULL if none */
+	struct smb2_stream_open *stream; /* named stream open (streams.h) */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;
 	size_t dir_n;

@@ -71,6 +71,11 @@ struct vfs_fsinfo {
 
 struct vfs_share;
 
+/* The directory beneath each share root that holds alternate data
+ * streams (smb2/streams.h): never listed, never resolved for a client,
+ * and a file's streams there go when the file is unlinked. */
+#define VFS_STREAMS_DIR ".usmbd-streams"
+
 /* Opens the share root (must be an existing directory). */
 int vfs_share_open(TALLOC_CTX *mem_ctx, const char *root_path,
 		   struct vfs_share **out);

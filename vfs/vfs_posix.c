@@ -492,6 +492,21 @@ static char *path_append(TALLOC_CTX *mem_ctx, char *path, const char *c)
 	return talloc_asprintf_append_buffer(path, "/%s", c);
 }
 
+/* The stream store, or anything in it: no client may name it. */
+static bool is_streams_dir(const char *client_path)
+{
+	size_t n = strlen(VFS_STREAMS_DIR);
+	char first[NAME_MAX + 1];
+	const char *slash = strchr(client_path, '/');
+	size_t len = slash ? (size_t)(slash - client_path) : strlen(client_path);
+
+	if (len != n)
+		return false;
+	memcpy(first, client_path, len);
+	first[len] = '\0';
+	return name_equal_ci(first, VFS_STREAMS_DIR);
+}
+
 /* Slow path of vfs_resolve: component by component, matching names
  * case-insensitively where the exact spelling does not exist. */
 static int resolve_walk(struct vfs_share *s, TALLOC_CTX *mem_ctx,
@@ -558,6 +573,8 @@ int vfs_resolve(struct vfs_share *s, TALLOC_CTX *mem_ctx,
 
 	if (rc < 0)
 		return rc;
+	if (is_streams_dir(client_path))
+		return -EACCES;
 	if (is_root_path(client_path)) {
 		*ondisk = talloc_strdup(mem_ctx, ".");
 		*exists = true;
@@ -599,16 +616,48 @@ int vfs_mkdir(struct vfs_share *s, const char *relpath)
 	return rc;
 }
 
+/* Removes the alternate data streams of a file that is gone. */
+static void purge_streams(const struct vfs_share *s, const struct stat *sb)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	snprintf(dir, sizeof(dir), VFS_STREAMS_DIR "/%llu-%llu",
+		 (unsigned long long)sb->st_dev, (unsigned long long)sb->st_ino);
+	if (open_beneath(s->root_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			 0, &fd) < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	unlinkat(s->root_fd, dir, AT_REMOVEDIR);
+}
+
 int vfs_unlink(struct vfs_share *s, const char *relpath, bool is_dir)
 {
 	const char *name;
+	struct stat sb;
+	bool had_stat;
 	int dirfd, rc;
 
 	rc = open_parent(s, relpath, &dirfd, &name);
 	if (rc < 0)
 		return rc;
+	had_stat = fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 	rc = unlinkat(dirfd, name, is_dir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
 	close_parent(s, dirfd);
+	/* the last name of the file: its streams go with it */
+	if (rc == 0 && had_stat && (is_dir || sb.st_nlink <= 1) &&
+	    !S_ISLNK(sb.st_mode))
+		purge_streams(s, &sb);
 	/* POSIX allows EEXIST for a non-empty directory */
 	return rc == -EEXIST ? -ENOTEMPTY : rc;
 }
@@ -964,6 +1013,9 @@ static int list_entries(const struct dir_ctx *dc, struct dirent_list *l)
 			continue;
 		/* names a client could not be sent */
 		if (utf8_utf16_len(de->d_name) < 0)
+			continue;
+		if (dc->is_top && dc->root_fd >= 0 &&
+		    strcmp(de->d_name, VFS_STREAMS_DIR) == 0)
 			continue;
 		/* vanished, or a symlink leading out of the share */
 		if (stat_entry(dc, de->d_name, &st) < 0)
