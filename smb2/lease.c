@@ -8,7 +8,7 @@
 
 /* One lease: ClientGuid + LeaseKey, on one file (MS-SMB2 3.3.1.12). */
 struct smb2_lease {
-	struct smb2_lease *prev, *next; /* in srv->leases */
+	struct smb2_lease *prev, *next; /* in its lease table bucket */
 	struct smb2_server *srv;
 	uint8_t client_guid[16];
 	struct smb2_lease_ctx ctx; /* key, parent key, flags, version */
@@ -45,6 +45,14 @@ struct smb2_break_wait {
 	void (*resume)(struct smb2_req *req);
 	struct tevent_immediate *im;
 	bool woken;
+};
+
+/* MS-SMB2 3.3.1.4 GlobalLeaseTableList, hashed on ClientGuid + LeaseKey:
+ * clients that ask for leases name one on every CREATE */
+#define LEASE_BUCKETS 1024u
+
+struct smb2_lease_table {
+	struct smb2_lease *bucket[LEASE_BUCKETS];
 };
 
 static unsigned visit_counter;
@@ -248,11 +256,28 @@ static bool lease_is(const struct smb2_lease *l, const uint8_t guid[16],
 	       memcmp(l->ctx.key, key, 16) == 0;
 }
 
+/* FNV-1a: lease keys are random GUIDs, any mixing does */
+static struct smb2_lease **lease_bucket(struct smb2_lease_table *t,
+					const uint8_t guid[16],
+					const uint8_t key[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ guid[i]) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return &t->bucket[h % LEASE_BUCKETS];
+}
+
 static struct smb2_lease *lease_find(struct smb2_server *srv,
 				     const uint8_t guid[16],
 				     const uint8_t key[16])
 {
-	for (struct smb2_lease *l = srv->leases; l; l = l->next)
+	if (!srv->leases)
+		return NULL;
+	for (struct smb2_lease *l = *lease_bucket(srv->leases, guid, key); l;
+	     l = l->next)
 		if (lease_is(l, guid, key))
 			return l;
 	return NULL;
@@ -352,7 +377,10 @@ static int oplock_destructor(struct smb2_oplock *op)
 
 static int lease_destructor(struct smb2_lease *l)
 {
-	DLIST_REMOVE(l->srv->leases, l);
+	struct smb2_lease **head =
+	    lease_bucket(l->srv->leases, l->client_guid, l->ctx.key);
+
+	DLIST_REMOVE(*head, l);
 	return 0;
 }
 
@@ -402,8 +430,15 @@ static struct smb2_lease *lease_new(struct smb2_conn *conn,
 				    uint32_t granted)
 {
 	struct smb2_server *srv = conn->srv;
-	struct smb2_lease *l = talloc_zero(srv, struct smb2_lease);
+	struct smb2_lease *l;
+	struct smb2_lease **head;
 
+	if (!srv->leases)
+		srv->leases = talloc_zero(srv, struct smb2_lease_table);
+	if (!srv->leases)
+		return NULL;
+	/* under the table, so that it can always unlink itself */
+	l = talloc_zero(srv->leases, struct smb2_lease);
 	if (!l || !(l->again_im = tevent_create_immediate(l))) {
 		talloc_free(l);
 		return NULL;
@@ -420,7 +455,8 @@ static struct smb2_lease *lease_new(struct smb2_conn *conn,
 	l->sm.state = granted;
 	/* a new lease starts one past the client's epoch (3.3.5.9.11) */
 	l->sm.epoch = want->epoch + (granted ? 1 : 0);
-	DLIST_ADD(srv->leases, l);
+	head = lease_bucket(srv->leases, l->client_guid, l->ctx.key);
+	DLIST_ADD(*head, l);
 	talloc_set_destructor(l, lease_destructor);
 	return l;
 }
@@ -515,6 +551,20 @@ uint8_t smb2_open_oplock_level(const struct smb2_open *o)
 	if (!o->oplock)
 		return SMB2_OPLOCK_LEVEL_NONE;
 	return o->oplock->lease ? SMB2_OPLOCK_LEVEL_LEASE : o->oplock->level;
+}
+
+bool smb2_open_lease(const struct smb2_open *o, struct smb2_lease_ctx *out)
+{
+	const struct smb2_lease *l = o->oplock ? o->oplock->lease : NULL;
+
+	if (!l)
+		return false;
+	*out = l->ctx;
+	out->state = l->sm.state;
+	out->epoch = l->sm.epoch;
+	if (l->sm.breaking)
+		out->flags |= SMB2_LEASE_FLAG_BREAK_IN_PROGRESS;
+	return true;
 }
 
 /* ---- breaks caused by other operations ---- */

@@ -131,7 +131,7 @@ struct smb2_server {
 	uint64_t next_persistent_id;
 	struct smb2_file *files;
 	struct smb2_notify_ctx *notify; /* inotify, made on first use */
-	struct smb2_lease *leases;	     /* lease table (lease.c) */
+	struct smb2_lease_table *leases;     /* lease table (lease.c) */
 	struct smb2_break_wait *break_waits; /* requests waiting on a break */
 	unsigned n_conns;
 	struct smb2_conn *conns; /* list */
