@@ -3,6 +3,11 @@
  * pread/pwrite/fsync run on the thread pool; READ data goes from the job's
  * buffer straight into the response iovec, WRITE data straight from the
  * received message, with no copy.
+ *
+ * Over SMB Direct a READ or WRITE may carry an RDMA channel: the job's
+ * buffer is then a registered one from the transport's pool, a READ
+ * pushes it to the client's buffers by RDMA WRITE after the pread, and a
+ * WRITE pulls the data by RDMA READ before the pwrite.
  */
 #include <errno.h>
 #include <string.h>
@@ -25,6 +30,7 @@ struct io_job {
 	uint64_t offset;
 	bool sync_after; /* write-through */
 	ssize_t result;	 /* bytes, or -errno */
+	struct smb2_rdma_io *rdma; /* RDMA channel: owns buf's memory */
 };
 
 struct io_state {
@@ -89,14 +95,13 @@ static void io_job_run(void *private_data)
 
 static void io_done(struct tevent_req *subreq);
 
-static NTSTATUS io_start(struct smb2_req *req, struct smb2_open *o,
-			 struct io_job *job, uint32_t min_count)
+static struct io_state *io_state_new(struct smb2_req *req, struct smb2_open *o,
+				     struct io_job *job, uint32_t min_count)
 {
 	struct io_state *state = talloc_zero(req, struct io_state);
-	struct tevent_req *subreq;
 
 	if (!state)
-		return NT_STATUS_NO_MEMORY;
+		return NULL;
 	state->req = req;
 	state->job = job;
 	state->min_count = min_count;
@@ -104,12 +109,30 @@ static NTSTATUS io_start(struct smb2_req *req, struct smb2_open *o,
 	talloc_set_destructor(job, io_job_destructor);
 	smb2_open_watch(&state->open, o);
 	talloc_set_destructor(state, io_state_destructor);
-	subreq = threadpool_run_send(state, req->conn->srv->ev,
-				     req->conn->srv->tp, io_job_run, job);
+	return state;
+}
+
+static NTSTATUS io_dispatch(struct io_state *state)
+{
+	struct smb2_server *srv = state->req->conn->srv;
+	struct tevent_req *subreq;
+
+	subreq = threadpool_run_send(state, srv->ev, srv->tp, io_job_run,
+				     state->job);
 	if (!subreq)
 		return NT_STATUS_NO_MEMORY;
 	tevent_req_set_callback(subreq, io_done, state);
 	return SMB2_STATUS_ASYNC;
+}
+
+static NTSTATUS io_start(struct smb2_req *req, struct smb2_open *o,
+			 struct io_job *job, uint32_t min_count)
+{
+	struct io_state *state = io_state_new(req, o, job, min_count);
+
+	if (!state)
+		return NT_STATUS_NO_MEMORY;
+	return io_dispatch(state);
 }
 
 /*
@@ -125,6 +148,60 @@ static void io_note_position(struct io_state *state)
 	if (state->open.open)
 		state->open.open->position =
 			job->offset + (uint64_t)job->result;
+}
+
+static void read_rdma_done(struct tevent_req *subreq);
+
+/* READ over an RDMA channel: the data read goes to the client by RDMA
+ * WRITE before the response (MS-SMB2 3.3.5.12). */
+static void read_rdma_start(struct io_state *state)
+{
+	struct smb2_req *req = state->req;
+	struct io_job *job = state->job;
+	struct tevent_req *subreq;
+
+	subreq = req->conn->ops->rdma_write_send(state, job->rdma,
+						 (uint32_t)job->result);
+	if (!subreq) {
+		smb2_req_complete(req, NT_STATUS_NO_MEMORY);
+		return;
+	}
+	tevent_req_set_callback(subreq, read_rdma_done, state);
+}
+
+static void read_rdma_done(struct tevent_req *subreq)
+{
+	struct io_state *state = tevent_req_callback_data(subreq,
+							  struct io_state);
+	struct smb2_req *req = state->req;
+	struct io_job *job = state->job;
+	struct wire_wr *w = &req->out;
+	uint32_t n = (uint32_t)job->result;
+	int rc = req->conn->ops->rdma_write_recv(subreq);
+
+	TALLOC_FREE(subreq);
+	if (rc != 0) {
+		/* the QP is in error: the connection is going away */
+		smb2_req_complete(req, NT_STATUS_CONNECTION_DISCONNECTED);
+		return;
+	}
+	io_note_position(state);
+	/* the data is in the client's buffers: DataLength 0, DataRemaining
+	 * the bytes written there, and no Buffer byte (clients read the 16
+	 * fixed bytes and expect the message to end there, as Windows and
+	 * ksmbd send it) */
+	wire_wr_u16(w, 17);
+	wire_wr_u8(w, READ_RSP_DATA_OFFSET);
+	wire_wr_u8(w, 0);
+	wire_wr_u32(w, 0);
+	wire_wr_u32(w, n);
+	wire_wr_u32(w, 0);
+	if (job->rdma->invalidate)
+		req->conn->ops->send_with_invalidate(
+			req->conn->transport, req->hdr.message_id,
+			job->rdma->invalidate_token);
+	TALLOC_FREE(state->job); /* the buffer back to the pool now */
+	smb2_req_complete(req, w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK);
 }
 
 static void io_done(struct tevent_req *subreq)
@@ -152,6 +229,10 @@ static void io_done(struct tevent_req *subreq)
 			smb2_req_complete(req, NT_STATUS_END_OF_FILE);
 			return;
 		}
+		if (job->rdma) {
+			read_rdma_start(state);
+			return;
+		}
 		io_note_position(state);
 		wire_wr_u16(w, 17);
 		wire_wr_u8(w, READ_RSP_DATA_OFFSET);
@@ -177,6 +258,82 @@ static void io_done(struct tevent_req *subreq)
 		break;
 	}
 	smb2_req_complete(req, w->err ? NT_STATUS_NO_MEMORY : NT_STATUS_OK);
+}
+
+/*
+ * The channel info of a READ/WRITE with an RDMA channel (MS-SMB2
+ * 3.3.5.12, 3.3.5.13): only over SMB Direct, 3.x (V1_INVALIDATE from
+ * 3.0.2 on), with the descriptors inside the request. info_at: body
+ * offset of the ChannelInfoOffset/Length pair. The descriptors themselves
+ * are checked by the transport.
+ */
+static NTSTATUS rdma_channel_info(struct smb2_req *req, uint32_t channel,
+				  size_t info_at, struct wire_slice *info)
+{
+	const struct smb2_conn *conn = req->conn;
+	struct wire_rd r;
+	uint16_t off, len;
+
+	if (channel != SMB2_CHANNEL_RDMA_V1 &&
+	    channel != SMB2_CHANNEL_RDMA_V1_INVALIDATE)
+		return NT_STATUS_INVALID_PARAMETER;
+	if (!(conn->ops->caps & SMB2_TRANSPORT_CAP_RDMA) ||
+	    conn->dialect < SMB2_DIALECT_300 ||
+	    (conn->dialect == SMB2_DIALECT_300 &&
+	     channel == SMB2_CHANNEL_RDMA_V1_INVALIDATE))
+		return NT_STATUS_INVALID_PARAMETER; /* no RDMA on this link */
+	wire_rd_init_slice(&r, req->body);
+	wire_rd_skip(&r, info_at);
+	off = wire_rd_u16(&r);
+	len = wire_rd_u16(&r);
+	if (r.err || len == 0 || !wire_slice_at(&req->in, off, len, info))
+		return NT_STATUS_INVALID_PARAMETER;
+	return NT_STATUS_OK;
+}
+
+/*
+ * Encrypted traffic keeps READ data inline, inside the encrypted response:
+ * RDMA would put it on the wire in the clear.
+ */
+static bool rdma_needs_inline(const struct smb2_req *req)
+{
+	return req->msg->encrypted ||
+	       (req->session && req->session->encrypt_data);
+}
+
+static void write_rdma_done(struct tevent_req *subreq);
+
+/* WRITE over an RDMA channel: the data comes by RDMA READ into the
+ * registered buffer, then goes to the file (MS-SMB2 3.3.5.13). */
+static NTSTATUS write_rdma_start(struct smb2_req *req, struct smb2_open *o,
+				 struct io_job *job)
+{
+	struct io_state *state = io_state_new(req, o, job, 0);
+	struct tevent_req *subreq;
+
+	if (!state)
+		return NT_STATUS_NO_MEMORY;
+	subreq = req->conn->ops->rdma_read_send(state, job->rdma);
+	if (!subreq)
+		return NT_STATUS_NO_MEMORY;
+	tevent_req_set_callback(subreq, write_rdma_done, state);
+	return SMB2_STATUS_ASYNC;
+}
+
+static void write_rdma_done(struct tevent_req *subreq)
+{
+	struct io_state *state = tevent_req_callback_data(subreq,
+							  struct io_state);
+	int rc = state->req->conn->ops->rdma_read_recv(subreq);
+
+	TALLOC_FREE(subreq);
+	if (rc != 0) {
+		smb2_req_complete(state->req,
+				  NT_STATUS_CONNECTION_DISCONNECTED);
+		return;
+	}
+	if (!NT_STATUS_EQUAL(io_dispatch(state), SMB2_STATUS_ASYNC))
+		smb2_req_complete(state->req, NT_STATUS_NO_MEMORY);
 }
 
 /* READ on a named pipe: one message, BUFFER_OVERFLOW when it was cut. */
@@ -213,6 +370,9 @@ NTSTATUS smb2_cmd_read(struct smb2_req *req)
 	uint64_t offset;
 	struct smb2_open *o;
 	struct io_job *job;
+	struct wire_slice info = { 0 };
+	bool use_rdma = false;
+	NTSTATUS status;
 
 	wire_rd_init_slice(&r, req->body);
 	wire_rd_skip(&r, 4);
@@ -230,8 +390,12 @@ NTSTATUS smb2_cmd_read(struct smb2_req *req)
 		return read_pipe(req, o, length);
 	if (o->fd < 0 || o->is_dir)
 		return NT_STATUS_INVALID_DEVICE_REQUEST;
-	if (channel != SMB2_CHANNEL_NONE)
-		return NT_STATUS_INVALID_PARAMETER; /* no RDMA on this link */
+	if (channel != SMB2_CHANNEL_NONE) {
+		status = rdma_channel_info(req, channel, 44, &info);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+		use_rdma = !rdma_needs_inline(req);
+	}
 	if (!(o->access_mask & (FILE_READ_DATA | FILE_EXECUTE)))
 		return NT_STATUS_ACCESS_DENIED;
 	if (length > req->conn->max_read)
@@ -253,7 +417,19 @@ NTSTATUS smb2_cmd_read(struct smb2_req *req)
 	job->kind = IO_READ;
 	job->len = length;
 	job->offset = offset;
-	job->buf = talloc_array(job, uint8_t, length);
+	if (use_rdma) {
+		/* pread straight into the registered buffer */
+		status = req->conn->ops->rdma_io_new(req->conn->transport, job,
+						     channel, info.p, info.len,
+						     length, &job->rdma);
+		if (!NT_STATUS_IS_OK(status)) {
+			talloc_free(job);
+			return status;
+		}
+		job->buf = job->rdma->buf;
+	} else {
+		job->buf = talloc_array(job, uint8_t, length);
+	}
 	if (!job->buf) {
 		talloc_free(job);
 		return NT_STATUS_NO_MEMORY;
@@ -265,11 +441,12 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 {
 	struct wire_rd r;
 	uint16_t data_off;
-	uint32_t length, channel, flags;
+	uint32_t length, channel, remaining, flags;
 	uint64_t offset;
-	struct wire_slice data;
+	struct wire_slice data, info = { 0 };
 	struct smb2_open *o;
 	struct io_job *job;
+	NTSTATUS status;
 
 	wire_rd_init_slice(&r, req->body);
 	wire_rd_skip(&r, 2);
@@ -278,7 +455,8 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	offset = wire_rd_u64(&r);
 	wire_rd_skip(&r, 16);
 	channel = wire_rd_u32(&r);
-	wire_rd_skip(&r, 8);
+	remaining = wire_rd_u32(&r);
+	wire_rd_skip(&r, 4);
 	flags = wire_rd_u32(&r);
 	if (r.err)
 		return NT_STATUS_INVALID_PARAMETER;
@@ -288,7 +466,6 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	if (o->pipe) {
 		struct wire_wr *w = &req->out;
 		uint32_t written;
-		NTSTATUS status;
 
 		if (length > req->conn->max_write ||
 		    !wire_slice_at(&req->in, data_off, length, &data))
@@ -305,12 +482,21 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	}
 	if (o->fd < 0 || o->is_dir)
 		return NT_STATUS_INVALID_DEVICE_REQUEST;
-	if (channel != SMB2_CHANNEL_NONE)
-		return NT_STATUS_INVALID_PARAMETER;
+	if (channel != SMB2_CHANNEL_NONE) {
+		status = rdma_channel_info(req, channel, 40, &info);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+		/* the data is in the client's buffers, RemainingBytes of
+		 * it; none may come inline as well */
+		if (length != 0)
+			return NT_STATUS_INVALID_PARAMETER;
+		length = remaining;
+	}
 	if (!(o->access_mask & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return NT_STATUS_ACCESS_DENIED;
 	if (length > req->conn->max_write ||
-	    !wire_slice_at(&req->in, data_off, length, &data))
+	    (info.p == NULL &&
+	     !wire_slice_at(&req->in, data_off, length, &data)))
 		return NT_STATUS_INVALID_PARAMETER;
 	if (offset == UINT64_MAX && (o->access_mask & FILE_APPEND_DATA)) {
 		struct vfs_stat st;
@@ -324,11 +510,24 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	if (!job)
 		return NT_STATUS_NO_MEMORY;
 	job->kind = IO_WRITE;
-	job->data = data.p;
 	job->len = length;
 	job->offset = offset;
 	job->sync_after = (flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||
 			  (o->create_options & FILE_WRITE_THROUGH);
+	if (info.p != NULL && length > 0) {
+		status = req->conn->ops->rdma_io_new(req->conn->transport, job,
+						     channel, info.p, info.len,
+						     length, &job->rdma);
+		if (!NT_STATUS_IS_OK(status)) {
+			talloc_free(job);
+			return status;
+		}
+		job->data = job->rdma->buf;
+		return write_rdma_start(req, o, job);
+	}
+	if (info.p != NULL)
+		return io_start(req, o, job, 0); /* nothing to write */
+	job->data = data.p;
 	/* the worker reads from the received message: make it the job's so
 	 * it outlives the request if the connection goes away meanwhile */
 	job->buf = talloc_steal(job, req->msg->buf);

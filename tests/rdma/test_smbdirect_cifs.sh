@@ -1,0 +1,139 @@
+#!/bin/bash
+# usmbd's SMB Direct against the Linux kernel cifs client, inside the VM:
+#   tests/rdma/run-in-vm.sh bash tests/rdma/test_smbdirect_cifs.sh
+# For soft-RoCE (rxe) and soft-iWARP (siw): mounts //x.2/share with
+# -o rdma, writes SIZE_MB MiB of random data, reads it back after a
+# remount with a checksum compare, and checks from the server's
+# per-connection counters (logged when a connection closes) that the
+# payload moved by RDMA READ (writes) and RDMA WRITE (reads), not inline.
+# Options (-e): SIZE_MB (default 128), BUILD_DIR, TRANSPORTS ("rxe siw"),
+# SHOW_LOG=1 (server log and cifs messages even on success).
+set -u
+
+SIZE_MB=${SIZE_MB:-128}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$REPO/build}
+TRANSPORTS=${TRANSPORTS:-rxe siw}
+USER_NAME=tester
+USER_PASS=Secret123
+MNT=/mnt/usmbd-rdma
+TCP_PORT=4455
+IO_TIMEOUT=${IO_TIMEOUT:-300}
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+check() { # DESC COMMAND...
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+RXE_IP=${RXE1_IP:-10.99.1.2}
+SIW_IP=${SIW1_IP:-10.99.2.2}
+D=$(mktemp -d /tmp/usmbd-rdma.XXXXXX)
+LOG=${SERVER_LOG:-$D/server.log}
+mkdir -p "$D/share" "$D/state" "$MNT"
+chmod 700 "$D/state"
+cat >"$D/usmbd.conf" <<EOF
+[global]
+  listen = $RXE_IP:$TCP_PORT
+  rdma listen = $RXE_IP:5445, $RXE_IP:445, $SIW_IP:5445, $SIW_IP:445
+  users file = $D/users
+  state dir = $D/state
+  log level = ${LOG_LEVEL:-2}
+
+[share]
+  path = $D/share
+EOF
+printf '%s\n' "$USER_PASS" |
+	"$BUILD_DIR/smb2/usmbd-passwd" --users "$D/users" "$USER_NAME" ||
+	{ echo "usmbd-passwd failed"; exit 2; }
+env ${USMBD_ENV:-} "$BUILD_DIR/server/usmbd" --config "$D/usmbd.conf" >"$LOG" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do
+	grep -q 'usmbd ready' "$LOG" 2>/dev/null && break
+	sleep 0.2
+done
+check "server listens for SMB Direct on rxe and siw" \
+	test "$(grep -c 'listening for SMB Direct' "$LOG")" = 4
+
+head -c $((SIZE_MB * 1048576)) /dev/urandom >"$D/payload"
+want=$(sha256sum <"$D/payload" | cut -d' ' -f1)
+size=$((SIZE_MB * 1048576))
+
+# Sum of one counter over the "SMB Direct connection on DEV closed" lines.
+counter() { # DEV "rdma read" | "rdma write" | "inline sent" | ...
+	grep "SMB Direct connection on $1 closed" "$LOG" |
+		sed -n "s/.*$2 \([0-9]*\) bytes.*/\1/p" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+
+wait_closed() { # DEV COUNT: the server logs connection ends from its loop
+	for _ in $(seq 50); do
+		[ "$(grep -c "SMB Direct connection on $1 closed" \
+			"$LOG")" -ge "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+for t in $TRANSPORTS; do
+	case $t in
+	rxe) ip=$RXE_IP dev=rxe1 ;;
+	siw) ip=$SIW_IP dev=siw1 ;;
+	*) echo "unknown transport $t"; exit 2 ;;
+	esac
+	if [ ! -d "/sys/class/infiniband/$dev" ]; then
+		echo "# $dev missing: $t skipped"
+		continue
+	fi
+	opts=vers=3.1.1,rdma,username=$USER_NAME,password=$USER_PASS
+	if ! timeout 120 mount -t cifs "//$ip/share" "$MNT" -o "$opts"; then
+		fail "$t: mount -o rdma"
+		continue
+	fi
+	pass "$t: mount -o rdma"
+	check "$t: the client's transport is SMB Direct" \
+		grep -q SMBDirect /proc/fs/cifs/DebugData
+	check "$t: write ${SIZE_MB} MiB" timeout "$IO_TIMEOUT" \
+		dd if="$D/payload" of="$MNT/f-$t" bs=4M conv=fsync status=none
+	check "$t: server-side data matches" cmp -s "$D/payload" "$D/share/f-$t"
+	timeout 60 umount "$MNT" || umount -f "$MNT"
+	check "$t: connection closed on unmount" wait_closed "$dev" 1
+	rd=$(counter "$dev" "rdma read")
+	check "$t: write payload came by RDMA READ ($rd bytes)" \
+		test "$rd" -ge "$size"
+
+	if ! timeout 120 mount -t cifs "//$ip/share" "$MNT" -o "$opts"; then
+		fail "$t: remount -o rdma"
+		continue
+	fi
+	got=$(timeout "$IO_TIMEOUT" dd if="$MNT/f-$t" bs=4M status=none |
+		sha256sum | cut -d' ' -f1)
+	check "$t: read back, checksum" test "$got" = "$want"
+	check "$t: unlink" rm "$MNT/f-$t"
+	umount "$MNT"
+	check "$t: second connection closed" wait_closed "$dev" 2
+	wr=$(counter "$dev" "rdma write")
+	check "$t: read payload went by RDMA WRITE ($wr bytes)" \
+		test "$wr" -ge "$size"
+	sent=$(counter "$dev" "inline sent")
+	check "$t: inline sends stayed small ($sent bytes)" \
+		test "$sent" -lt $((size / 16))
+done
+
+kill "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID" 2>/dev/null
+check "server exits cleanly" \
+	test -z "$(grep -iE 'AddressSanitizer|runtime error' "$LOG")"
+grep 'SMB Direct connection on .* closed' "$LOG" |
+	sed 's/^.*usmbd\[info\] /# /'
+if [ "$FAILED" != 0 ] || [ "${SHOW_LOG:-0}" = 1 ]; then
+	echo "# ---- cifs kernel messages ----"
+	dmesg | grep -iE 'cifs|smb' | tail -n 30 | sed 's/^/# /'
+	echo "# ---- usmbd log (last ${LOG_LINES:-100} lines) ----"
+	tail -n "${LOG_LINES:-100}" "$LOG" | sed 's/^/# /'
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
