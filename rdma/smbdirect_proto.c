@@ -170,7 +170,8 @@ void smbd_conn_negotiate(struct smbd_conn_state *st, const uint8_t *p,
 	actions_begin(st, act);
 	if (st->phase == SMBD_PHASE_DISCONNECTED)
 		return;
-	if (st->phase != SMBD_PHASE_NEGOTIATE || st->recv_posted == 0) {
+	if (st->phase != SMBD_PHASE_NEGOTIATE || st->recv_posted == 0 ||
+	    st->initiator) {
 		fail(st, act, SMBD_DISC_PROTOCOL);
 		return;
 	}
@@ -450,4 +451,84 @@ NTSTATUS smbd_conn_next_fragment(const struct smbd_conn_state *st,
 	frag->length = min_u32(per, total - sent);
 	frag->remaining = total - sent - frag->length;
 	return NT_STATUS_OK;
+}
+
+/* ---- client role ---- */
+
+void smbd_conn_init_client(struct smbd_conn_state *st,
+			   const struct smbd_config *cfg, uint64_t now_ms,
+			   struct smbd_actions *act)
+{
+	/* the same start as the listening side: one receive, a deadline */
+	smbd_conn_init(st, cfg, now_ms, act);
+	st->initiator = true;
+}
+
+void smbd_conn_negotiate_request(const struct smbd_conn_state *st,
+				 struct smbd_negotiate_req *req)
+{
+	*req = (struct smbd_negotiate_req){
+		.min_version = SMBD_VERSION_1,
+		.max_version = SMBD_VERSION_1,
+		.credits_requested = st->cfg.send_credit_target,
+		.preferred_send_size = st->cfg.max_send_size,
+		.max_receive_size = st->cfg.max_receive_size,
+		.max_fragmented_size = st->cfg.max_fragmented_size,
+	};
+}
+
+/* MS-SMBD 3.1.5.7: the checks a response must pass. */
+static bool negotiate_response_acceptable(const struct smbd_conn_state *st,
+					  const struct smbd_negotiate_rsp *r)
+{
+	return NT_STATUS_IS_OK(r->status) &&
+	       r->negotiated_version == SMBD_VERSION_1 &&
+	       r->max_receive_size >= SMBD_MIN_RECEIVE_SIZE &&
+	       r->max_fragmented_size >= SMBD_MIN_FRAGMENTED_SIZE &&
+	       r->credits_granted > 0 && r->credits_requested > 0 &&
+	       r->preferred_send_size <= st->cfg.max_receive_size;
+}
+
+void smbd_conn_negotiate_response_recv(struct smbd_conn_state *st,
+				       const uint8_t *p, size_t len,
+				       uint64_t now_ms,
+				       struct smbd_actions *act)
+{
+	struct smbd_negotiate_rsp rsp;
+
+	actions_begin(st, act);
+	if (st->phase == SMBD_PHASE_DISCONNECTED)
+		return;
+	if (st->phase != SMBD_PHASE_NEGOTIATE || st->recv_posted == 0 ||
+	    !st->initiator) {
+		fail(st, act, SMBD_DISC_PROTOCOL);
+		return;
+	}
+	st->recv_posted--;
+	if (!NT_STATUS_IS_OK(smbd_negotiate_rsp_decode(p, len, &rsp))) {
+		fail(st, act, SMBD_DISC_PROTOCOL);
+		return;
+	}
+	if (!negotiate_response_acceptable(st, &rsp)) {
+		fail(st, act, SMBD_DISC_NEGOTIATE_FAILED);
+		return;
+	}
+	st->recv_credit_target = (uint16_t)min_u32(rsp.credits_requested,
+						   st->cfg.receive_credit_max);
+	st->max_receive_size =
+		min_u32(st->cfg.max_receive_size, rsp.preferred_send_size);
+	if (st->max_receive_size < SMBD_MIN_RECEIVE_SIZE)
+		st->max_receive_size = SMBD_MIN_RECEIVE_SIZE;
+	st->max_send_size =
+		min_u32(st->cfg.max_send_size, rsp.max_receive_size);
+	st->max_fragmented_send_size = rsp.max_fragmented_size;
+	st->max_read_write_size = min_u32(st->cfg.max_read_write_size,
+					  rsp.max_read_write_size);
+	st->send_credits = rsp.credits_granted;
+	st->last_recv_ms = now_ms;
+	st->phase = SMBD_PHASE_ESTABLISHED;
+	/* the peer holds no credits yet: post receives and grant them */
+	request_receives(st, act);
+	maybe_grant_now(st, act);
+	act->timer_ms = next_timer(st);
 }

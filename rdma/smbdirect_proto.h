@@ -103,6 +103,11 @@ struct smbd_conn_state {
 	uint32_t reasm_have;
 
 	enum smbd_disconnect_reason disconnect;
+
+	/* The connecting side (client role, smbd_conn_init_client()). */
+	bool initiator;
+	/* The peer's MaxReadWriteSize, capped by ours (client role). */
+	uint32_t max_read_write_size;
 };
 
 /* What the glue must do after a call, in this order. */
@@ -223,5 +228,37 @@ NTSTATUS
 smbd_conn_next_fragment(const struct smbd_conn_state *st, uint32_t total,
 			uint32_t sent,
 			struct smbd_send_fragment *frag) SMBD_MUST_CHECK;
+
+/*
+ * The client role (MS-SMBD 3.1.4.1, 3.1.5.2, 3.1.5.7): the connecting side
+ * sends the negotiate request once the RDMA connection is up and takes
+ * the response as its first message; from then on both roles run the
+ * same data transfer rules above.
+ *
+ *   smbd_conn_init_client() -> post act.post_receives ->
+ *     smbd_conn_receives_posted() -> connect -> once established:
+ *     smbd_conn_negotiate_request() -> send it
+ *   first receive -> smbd_conn_negotiate_response_recv() -> post
+ *     receives -> smbd_conn_receives_posted() (asks to send_empty: the
+ *     first message grants the peer its credits)
+ */
+void smbd_conn_init_client(struct smbd_conn_state *st,
+			   const struct smbd_config *cfg, uint64_t now_ms,
+			   struct smbd_actions *act);
+
+/* The negotiate request to send (MS-SMBD 3.1.5.2). */
+void smbd_conn_negotiate_request(const struct smbd_conn_state *st,
+				 struct smbd_negotiate_req *req);
+
+/*
+ * The negotiate response, the first message a client receives (MS-SMBD
+ * 3.1.5.7): anything that fails its checks (failure status included)
+ * disconnects; on success the connection is established with the peer's
+ * credits and sizes.
+ */
+void smbd_conn_negotiate_response_recv(struct smbd_conn_state *st,
+				       const uint8_t *p, size_t len,
+				       uint64_t now_ms,
+				       struct smbd_actions *act);
 
 #endif

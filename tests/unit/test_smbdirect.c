@@ -1026,6 +1026,193 @@ static void test_fragment_round_trip(void **state)
 	}
 }
 
+/* ---- client role ---- */
+
+/* The client with default settings, its negotiate receive posted. */
+static void client_start(struct conn_fixture *f)
+{
+	smbd_config_default(&f->cfg);
+	smbd_conn_init_client(&f->st, &f->cfg, T0, &f->act);
+	assert_int_equal(f->act.post_receives, 1);
+	assert_int_equal(f->act.timer_ms, T0 + f->cfg.negotiate_timeout_ms);
+	smbd_conn_receives_posted(&f->st, 1, &f->act);
+	assert_int_equal(f->act.disconnect, SMBD_DISC_NONE);
+}
+
+static void test_client_negotiate_request(void **state)
+{
+	struct conn_fixture f;
+	struct smbd_negotiate_req req;
+	uint8_t out[SMBD_NEGOTIATE_REQ_SIZE];
+
+	/* MS-SMBD 4.1 step 1 is a client asking for 10 credits with 1 KiB
+	 * sends and receives and 128 KiB reassembly. */
+	smbd_config_default(&f.cfg);
+	f.cfg.send_credit_target = 10;
+	f.cfg.max_send_size = 1024;
+	f.cfg.max_receive_size = 1024;
+	f.cfg.max_fragmented_size = 128 * 1024;
+	smbd_conn_init_client(&f.st, &f.cfg, T0, &f.act);
+	smbd_conn_negotiate_request(&f.st, &req);
+	smbd_negotiate_req_encode(out, &req);
+	assert_memory_equal(out, example_negotiate_req, sizeof(out));
+}
+
+static void test_client_negotiate_response(void **state)
+{
+	struct conn_fixture f;
+	struct smbd_data_hdr hdr;
+
+	client_start(&f);
+	smbd_conn_negotiate_response_recv(&f.st, example_negotiate_rsp,
+					  sizeof(example_negotiate_rsp),
+					  T0 + 5, &f.act);
+	assert_int_equal(f.act.disconnect, SMBD_DISC_NONE);
+	assert_int_equal(f.st.phase, SMBD_PHASE_ESTABLISHED);
+	/* MS-SMBD 3.1.5.7: sizes are the smaller of ours and the peer's */
+	assert_int_equal(f.st.max_send_size, 1024);
+	assert_int_equal(f.st.max_receive_size, 1024);
+	assert_int_equal(f.st.max_fragmented_send_size, 128 * 1024);
+	assert_int_equal(f.st.max_read_write_size, 1024 * 1024);
+	assert_int_equal(f.st.send_credits, 10);
+	/* receives for the peer's 10 requested credits, granted at once */
+	assert_int_equal(f.act.post_receives, 10);
+	smbd_conn_receives_posted(&f.st, 10, &f.act);
+	assert_true(f.act.send_empty);
+	assert_int_equal(smbd_conn_prepare_send(&f.st, 0, 0, T0 + 6, &hdr),
+			 SMBD_SEND_OK);
+	assert_int_equal(hdr.credits_granted, 10);
+	assert_int_equal(hdr.credits_requested, 255);
+	assert_int_equal(f.st.send_credits, 9);
+	assert_int_equal(f.act.timer_ms, T0 + 5 + 120000);
+}
+
+static void test_client_negotiate_response_rejected(void **state)
+{
+	static const struct {
+		size_t at;
+		uint8_t value;
+	} bad[] = {
+		{ 5, 0x02 },  /* NegotiatedVersion 0x0200 */
+		{ 10, 0x00 }, /* CreditsGranted 0 */
+		{ 8, 0x00 },  /* CreditsRequested 0 */
+		{ 12, 0x0d }, /* Status 0xc000000d */
+		{ 22, 0x01 }, /* PreferredSendSize 64 KiB + 1 KiB */
+		{ 25, 0x00 }, /* MaxReceiveSize 0 */
+		{ 30, 0x01 }, /* MaxFragmentedSize 64 KiB */
+	};
+	struct conn_fixture f;
+	uint8_t rsp[SMBD_NEGOTIATE_RSP_SIZE];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		client_start(&f);
+		memcpy(rsp, example_negotiate_rsp, sizeof(rsp));
+		rsp[bad[i].at] = bad[i].value;
+		if (bad[i].at == 12)
+			rsp[15] = 0xc0;
+		smbd_conn_negotiate_response_recv(&f.st, rsp, sizeof(rsp),
+						  T0 + 1, &f.act);
+		assert_int_equal(f.act.disconnect, SMBD_DISC_NEGOTIATE_FAILED);
+		assert_int_equal(f.st.phase, SMBD_PHASE_DISCONNECTED);
+	}
+	/* too short to be a response */
+	client_start(&f);
+	smbd_conn_negotiate_response_recv(&f.st, example_negotiate_rsp,
+					  SMBD_NEGOTIATE_RSP_SIZE - 1, T0 + 1,
+					  &f.act);
+	assert_int_equal(f.act.disconnect, SMBD_DISC_PROTOCOL);
+	/* the client role takes no negotiate request, the server no
+	 * response */
+	client_start(&f);
+	smbd_conn_negotiate(&f.st, example_negotiate_req,
+			    sizeof(example_negotiate_req), T0 + 1, &f.act);
+	assert_int_equal(f.act.disconnect, SMBD_DISC_PROTOCOL);
+	smbd_config_default(&f.cfg);
+	smbd_conn_init(&f.st, &f.cfg, T0, &f.act);
+	smbd_conn_receives_posted(&f.st, 1, &f.act);
+	smbd_conn_negotiate_response_recv(&f.st, example_negotiate_rsp,
+					  sizeof(example_negotiate_rsp),
+					  T0 + 1, &f.act);
+	assert_int_equal(f.act.disconnect, SMBD_DISC_PROTOCOL);
+}
+
+/*
+ * A client and a server state machine talking to each other through the
+ * codecs: negotiation, the client's first grant, and one request and its
+ * response in several fragments each way.
+ */
+static void test_client_server_exchange(void **state)
+{
+	struct conn_fixture cl, sv;
+	struct smbd_negotiate_req req;
+	struct smbd_negotiate_rsp rsp;
+	struct smbd_data_hdr hdr;
+	struct smbd_fragment frag;
+	struct smbd_send_fragment sf;
+	uint8_t wire[SMBD_NEGOTIATE_RSP_SIZE], msg[2048];
+	uint32_t total = 3000, sent = 0, got = 0;
+	size_t len;
+
+	client_start(&cl);
+	cl.cfg.max_send_size = 1024; /* fragments of 1000 bytes */
+	cl.st.cfg.max_send_size = 1024;
+	smbd_config_default(&sv.cfg);
+	smbd_conn_init(&sv.st, &sv.cfg, T0, &sv.act);
+	smbd_conn_receives_posted(&sv.st, 1, &sv.act);
+
+	smbd_conn_negotiate_request(&cl.st, &req);
+	smbd_negotiate_req_encode(wire, &req);
+	smbd_conn_negotiate(&sv.st, wire, SMBD_NEGOTIATE_REQ_SIZE, T0,
+			    &sv.act);
+	smbd_conn_receives_posted(&sv.st, sv.act.post_receives, &sv.act);
+	smbd_conn_negotiate_response(&sv.st, &rsp, &sv.act);
+	assert_int_equal(sv.act.disconnect, SMBD_DISC_NONE);
+	smbd_negotiate_rsp_encode(wire, &rsp);
+	smbd_conn_negotiate_response_recv(&cl.st, wire, sizeof(wire), T0,
+					  &cl.act);
+	assert_int_equal(cl.act.disconnect, SMBD_DISC_NONE);
+	assert_int_equal(cl.st.send_credits, 255);
+	assert_int_equal(cl.st.max_send_size, 1024);
+	smbd_conn_receives_posted(&cl.st, cl.act.post_receives, &cl.act);
+
+	/* a 3000-byte request from the client in three fragments, the
+	 * first one granting the server its credits */
+	while (sent < total) {
+		assert_status(smbd_conn_next_fragment(&cl.st, total, sent, &sf),
+			      NT_STATUS_OK);
+		assert_int_equal(smbd_conn_prepare_send(&cl.st, sf.length,
+							sf.remaining, T0,
+							&hdr),
+				 SMBD_SEND_OK);
+		if (sent == 0)
+			assert_int_equal(hdr.credits_granted, 255);
+		len = smbd_data_hdr_encode(msg, sizeof(msg), &hdr);
+		memset(msg + len, 0x11, sf.length);
+		smbd_conn_recv(&sv.st, msg, len + sf.length, T0, &frag,
+			       &sv.act);
+		assert_int_equal(sv.act.disconnect, SMBD_DISC_NONE);
+		assert_int_equal(frag.message_offset, sent);
+		got += (uint32_t)frag.data.len;
+		sent += sf.length;
+		assert_int_equal(sv.act.deliver, sent == total);
+		glue_posts(&sv);
+	}
+	assert_int_equal(got, total);
+	assert_int_equal(sv.st.send_credits, 255);
+
+	/* the server's one-fragment response reaches the client */
+	assert_int_equal(smbd_conn_prepare_send(&sv.st, 100, 0, T0, &hdr),
+			 SMBD_SEND_OK);
+	len = smbd_data_hdr_encode(msg, sizeof(msg), &hdr);
+	memset(msg + len, 0x22, 100);
+	smbd_conn_recv(&cl.st, msg, len + 100, T0, &frag, &cl.act);
+	assert_int_equal(cl.act.disconnect, SMBD_DISC_NONE);
+	assert_true(cl.act.deliver);
+	assert_int_equal(frag.message_length, 100);
+	/* the server granted back what our three fragments used */
+	assert_int_equal(cl.st.send_credits, 255 - 3 + hdr.credits_granted);
+}
+
 /* ---- RDMA work-request plans ---- */
 
 static const struct smbd_rw_limits big_limits = {
@@ -1298,6 +1485,10 @@ int main(void)
 		cmocka_unit_test(test_keepalive_disabled),
 		cmocka_unit_test(test_send_fragmentation),
 		cmocka_unit_test(test_fragment_round_trip),
+		cmocka_unit_test(test_client_negotiate_request),
+		cmocka_unit_test(test_client_negotiate_response),
+		cmocka_unit_test(test_client_negotiate_response_rejected),
+		cmocka_unit_test(test_client_server_exchange),
 		cmocka_unit_test(test_rw_single_descriptor),
 		cmocka_unit_test(test_rw_multi_descriptor),
 		cmocka_unit_test(test_rw_size_split),
