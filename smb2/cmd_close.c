@@ -1,6 +1,8 @@
 /* CLOSE (MS-SMB2 2.2.15, 2.2.16, 3.3.5.10). */
 #include "smb2/smb2_dispatch.h"
+#include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
+#include "smb2/streams.h"
 
 NTSTATUS smb2_cmd_close(struct smb2_req *req)
 {
@@ -12,8 +14,12 @@ NTSTATUS smb2_cmd_close(struct smb2_req *req)
 
 	if (!o)
 		return NT_STATUS_FILE_CLOSED;
-	if (post && (o->fd < 0 || vfs_fstat(o->fd, &st) != 0))
+	/* the times as they stand at the close (MS-SMB2 3.3.5.10) */
+	if (post && (o->fd < 0 || smb2_stream_fstat(o, &st) != 0))
 		post = false;
+	if (post && o->file && o->file->change_time_set)
+		smb2_info_apply_change_time(&st, o->file->change_time,
+					    o->file->change_time_ctime);
 	talloc_free(o);
 
 	wire_wr_u16(w, 60);

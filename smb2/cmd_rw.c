@@ -16,6 +16,7 @@
 #include "smb2/ipc.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
+#include "smb2/wtime.h"
 
 #define READ_RSP_DATA_OFFSET (SMB2_HDR_SIZE + 16)
 
@@ -246,6 +247,8 @@ static void io_done(struct tevent_req *subreq)
 		break;
 	case IO_WRITE:
 		io_note_position(state);
+		if (state->open.open) /* MS-FSA 2.1.5.4 LastWriteTime */
+			smb2_wtime_written(state->open.open);
 		wire_wr_u16(w, 17);
 		wire_wr_u16(w, 0);
 		wire_wr_u32(w, (uint32_t)job->result);

@@ -16,6 +16,7 @@
 #include "smb2/smb2_server.h"
 #include "vfs/unicode.h"
 #include "smb2/streams.h"
+#include "smb2/wtime.h"
 
 static NTSTATUS errno_status(int rc)
 {
@@ -46,6 +47,7 @@ static NTSTATUS set_basic(struct smb2_open *o,
 		if (rc != 0)
 			return errno_status(rc);
 	}
+	smb2_wtime_set(o, si->write_time_raw);
 	if (si->change_time) {
 		o->file->change_time_set = true;
 		o->file->change_time = si->change_time;
@@ -132,6 +134,8 @@ static NTSTATUS set_size(struct smb2_open *o,
 	switch (si->cls) {
 	case FSCC_FILE_END_OF_FILE_INFORMATION:
 		rc = vfs_truncate(o->fd, si->value);
+		if (rc == 0)
+			smb2_wtime_resized(o);
 		break;
 	case FSCC_FILE_ALLOCATION_INFORMATION:
 		rc = vfs_set_allocation(o->fd, si->value);
@@ -367,12 +371,12 @@ static NTSTATUS set_rename(struct smb2_open *o,
 
 	if (!(o->access_mask & DELETE_ACCESS))
 		return NT_STATUS_ACCESS_DENIED;
-	if (strcmp(f->relpath, ".") == 0)
 	if (smb2_stream_rename_target(si->name16, si->name16_len))
 		return smb2_stream_rename(o, si->name16, si->name16_len,
 					  si->replace_if_exists);
 	if (o->stream)
 		return NT_STATUS_INVALID_PARAMETER; /* a stream stays one */
+	if (strcmp(f->relpath, ".") == 0)
 		return NT_STATUS_ACCESS_DENIED; /* the share root */
 	if (f->delete_pending)
 		return NT_STATUS_DELETE_PENDING;

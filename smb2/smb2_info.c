@@ -810,7 +810,8 @@ static NTSTATUS decode_basic(struct wire_rd *r, struct smb2_set_file_info *o)
 		return NT_STATUS_INFO_LENGTH_MISMATCH;
 	o->create_time = settable_time(wire_rd_u64(r));
 	o->access_time = settable_time(wire_rd_u64(r));
-	o->write_time = settable_time(wire_rd_u64(r));
+	o->write_time_raw = wire_rd_u64(r);
+	o->write_time = settable_time(o->write_time_raw);
 	o->change_time = settable_time(wire_rd_u64(r));
 	o->attributes = wire_rd_u32(r);
 	return NT_STATUS_OK;

@@ -280,6 +280,7 @@ struct smb2_set_file_info {
 	uint8_t cls;
 	/* FileBasicInformation; 0 = leave unchanged (-1/-2 mapped to 0) */
 	uint64_t create_time, access_time, write_time, change_time;
+	uint64_t write_time_raw; /* as sent, -1 and -2 included (wtime.h) */
 	uint32_t attributes;
 	/* FileRenameInformation */
 	bool replace_if_exists;
