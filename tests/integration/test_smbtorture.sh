@@ -21,7 +21,7 @@ OPLOCK_TESTS="smb2.oplock.exclusive2 smb2.oplock.exclusive5
 	smb2.lease.v2_bug15148"
 DEFAULT_TESTS="smb2.connect smb2.read smb2.getinfo smb2.setinfo smb2.dir
 	smb2.rename smb2.delete-on-close-perms smb2.create smb2.compound
-	smb2.credits smb2.lock smb2.ioctl $OPLOCK_TESTS"
+	smb2.credits smb2.lock smb2.ioctl smb2.streams smb2.timestamps $OPLOCK_TESTS"
 TESTS=${*:-$DEFAULT_TESTS}
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-240}
 
