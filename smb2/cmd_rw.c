@@ -254,6 +254,11 @@ static void io_done(struct tevent_req *subreq)
 		wire_wr_u32(w, (uint32_t)job->result);
 		wire_wr_u32(w, 0);
 		wire_wr_u32(w, 0);
+		/* V1_INVALIDATE: the client's buffer is done with */
+		if (job->rdma && job->rdma->invalidate)
+			req->conn->ops->send_with_invalidate(
+				req->conn->transport, req->hdr.message_id,
+				job->rdma->invalidate_token);
 		break;
 	case IO_FLUSH:
 		wire_wr_u16(w, 4);

@@ -6,8 +6,12 @@
 # remount with a checksum compare, and checks from the server's
 # per-connection counters (logged when a connection closes) that the
 # payload moved by RDMA READ (writes) and RDMA WRITE (reads), not inline.
+# Also sends READ/WRITE requests with an RDMA channel over TCP (impacket),
+# which must fail with STATUS_INVALID_PARAMETER and leave the connection
+# working.
 # Options (-e): SIZE_MB (default 128), BUILD_DIR, TRANSPORTS ("rxe siw"),
-# SHOW_LOG=1 (server log and cifs messages even on success).
+# IO_TIMEOUT (seconds per copy), LOG_LEVEL, SERVER_LOG (where the server
+# logs), SHOW_LOG=1 (server log and cifs messages even on success).
 set -u
 
 SIZE_MB=${SIZE_MB:-128}
@@ -49,7 +53,7 @@ EOF
 printf '%s\n' "$USER_PASS" |
 	"$BUILD_DIR/smb2/usmbd-passwd" --users "$D/users" "$USER_NAME" ||
 	{ echo "usmbd-passwd failed"; exit 2; }
-env ${USMBD_ENV:-} "$BUILD_DIR/server/usmbd" --config "$D/usmbd.conf" >"$LOG" 2>&1 &
+"$BUILD_DIR/server/usmbd" --config "$D/usmbd.conf" >"$LOG" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 50); do
 	grep -q 'usmbd ready' "$LOG" 2>/dev/null && break
@@ -122,6 +126,78 @@ for t in $TRANSPORTS; do
 	check "$t: inline sends stayed small ($sent bytes)" \
 		test "$sent" -lt $((size / 16))
 done
+
+# An RDMA channel on a TCP connection: STATUS_INVALID_PARAMETER, and the
+# connection goes on working (MS-SMB2 3.3.5.12, 3.3.5.13).
+tcp_channel_checks() {
+	/usr/bin/python3 - "$RXE_IP" "$TCP_PORT" "$USER_NAME" "$USER_PASS" <<'PY'
+import struct, sys
+from impacket import smb3structs as s
+from impacket.smbconnection import SMBConnection
+
+ip, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+INVALID_PARAMETER = 0xC000000D
+conn = SMBConnection(ip, ip, sess_port=port)
+conn.login(user, password)
+smb = conn.getSMBServer()
+tid = conn.connectTree("share")
+fid = conn.createFile(tid, "chan.txt")
+conn.writeFile(tid, fid, b"hello")
+desc = struct.pack("<QII", 0x10000, 0x1234, 4096)  # offset, token, length
+
+def send(cmd, body):
+    pkt = s.SMB2Packet()
+    pkt["Command"] = cmd
+    pkt["TreeID"] = tid
+    pkt["Data"] = body
+    return smb.recvSMB(smb.sendSMB(pkt))["Status"]
+
+def read(channel, info):
+    r = s.SMB2Read()
+    r["FileID"] = fid
+    r["Length"] = 5
+    r["Channel"] = channel
+    r["ReadChannelInfoOffset"] = 64 + 48 if info else 0
+    r["ReadChannelInfoLength"] = len(info)
+    r["Buffer"] = info or b"\0"
+    return send(s.SMB2_READ, r)
+
+def write(channel, info):
+    w = s.SMB2Write()
+    w["FileID"] = fid
+    w["Length"] = 0
+    w["Channel"] = channel
+    w["RemainingBytes"] = 5
+    w["WriteChannelInfoOffset"] = 64 + 48
+    w["WriteChannelInfoLength"] = len(info)
+    w["Buffer"] = info
+    return send(s.SMB2_WRITE, w)
+
+fails = 0
+for desc_text, status in (
+        ("READ, RDMA_V1 channel", read(1, desc)),
+        ("READ, RDMA_V1 channel without descriptors", read(1, b"")),
+        ("READ, unknown channel", read(7, desc)),
+        ("WRITE, RDMA_V1 channel", write(1, desc))):
+    ok = status == INVALID_PARAMETER
+    fails += not ok
+    print("%s - tcp: %s: STATUS_INVALID_PARAMETER (0x%08x)"
+          % ("ok" if ok else "not ok", desc_text, status))
+data = conn.readFile(tid, fid, 0, 5)
+ok = data == b"hello"
+fails += not ok
+print("%s - tcp: the connection still reads after them" %
+      ("ok" if ok else "not ok"))
+conn.closeFile(tid, fid)
+conn.deleteFile("share", "chan.txt")
+sys.exit(1 if fails else 0)
+PY
+}
+out=$(tcp_channel_checks 2>&1)
+echo "$out" | grep -E '^(ok|not ok) ' || echo "$out" | sed 's/^/# /' | tail -n 8
+PASSED=$((PASSED + $(echo "$out" | grep -c '^ok ')))
+FAILED=$((FAILED + $(echo "$out" | grep -c '^not ok ')))
+echo "$out" | grep -qE '^(ok|not ok) ' || FAILED=$((FAILED + 1))
 
 kill "$SERVER_PID" 2>/dev/null
 wait "$SERVER_PID" 2>/dev/null
