@@ -192,6 +192,8 @@ static int call_transmit(struct call_state *s)
 	h.message_id = s->mid;
 	h.tree_id = call->tree_id;
 	h.session_id = s->ch->sess ? s->ch->sess->id : call->session_id;
+	h.flags = call->flags;
+	h.status = call->channel_sequence;
 	if (!key && s->ch->sess && s->ch->sess->signing_required &&
 	    !must_encrypt(s))
 		key = s->ch->signing_key;

@@ -356,3 +356,13 @@ int smb2c_tcp_connect(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	*out = &tt->t;
 	return 0;
 }
+
+void smb2c_tcp_shutdown(struct smb2c_transport *t)
+{
+	struct tcp_transport *tt = (struct tcp_transport *)t;
+
+	/* the read side then sees the end of the stream and fails the
+	 * connection through the usual path */
+	if (tt->fd >= 0)
+		shutdown(tt->fd, SHUT_RDWR);
+}

@@ -66,6 +66,9 @@ struct smb2c_transport {
 int smb2c_tcp_connect(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 		      const char *host, uint16_t port,
 		      struct smb2c_transport **out, const char **why);
+/* Shuts the socket of a TCP transport down both ways, as a failing
+ * network would (tests of failover); the connection then fails. */
+void smb2c_tcp_shutdown(struct smb2c_transport *t);
 
 /* ---- connection, session, channel ---- */
 
@@ -129,6 +132,10 @@ struct smb2c_call {
 	const uint8_t *sign_key;
 	/* the session id when chan->sess is not set yet */
 	uint64_t session_id;
+	/* header Flags to add (SMB2_FLAGS_REPLAY_OPERATION) and the
+	 * ChannelSequence of a 3.x request (MS-SMB2 2.2.1.2, 3.2.4.1.8) */
+	uint32_t flags;
+	uint16_t channel_sequence;
 };
 
 struct smb2c_rsp {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "conf/log.h"
+#include "smb2/durable.h"
 #include "smb2/ipc.h"
 #include "smb2/lease.h"
 #include "smb2/ntacl.h"
@@ -56,6 +57,7 @@ struct create_req {
 	uint32_t max_access; /* MxAc */
 	struct smb2_ntacl_create *acl;
 	struct smb2_oplock_request rq; /* oplock or lease wanted */
+	struct smb2_durable_req dh;    /* durable and app instance */
 };
 
 /* Generic rights to file rights (MS-SMB2 2.2.13.1.1). */
@@ -104,6 +106,12 @@ static NTSTATUS parse_context(TALLOC_CTX *mem_ctx, struct create_req *cr,
 		if (!smb2_lease_ctx_decode(data->p, data->len, &cr->rq.lease))
 			return NT_STATUS_INVALID_PARAMETER;
 		cr->has_lease = true;
+	} else {
+		bool handled;
+
+		return smb2_durable_parse_context(&cr->dh, name->p, name->len,
+						  data->p, data->len,
+						  &handled);
 	}
 	return NT_STATUS_OK;
 }
@@ -152,6 +160,7 @@ static NTSTATUS decode(struct smb2_req *req, struct create_req *cr)
 	struct wire_rd r;
 	uint16_t name_off, name_len;
 	uint32_t ctx_off, ctx_len;
+	NTSTATUS ctx_status;
 
 	wire_rd_init_slice(&r, req->body);
 	wire_rd_skip(&r, 3);
@@ -172,6 +181,10 @@ static NTSTATUS decode(struct smb2_req *req, struct create_req *cr)
 	if (!wire_slice_at(&req->in, name_off, name_len, &cr->name) ||
 	    !wire_slice_at(&req->in, ctx_off, ctx_len, &cr->contexts))
 		return NT_STATUS_INVALID_PARAMETER;
+	/* a durable reconnect ignores every other field (3.3.5.9.7) */
+	ctx_status = parse_contexts(req, cr);
+	if (cr->dh.v1_reconnect || cr->dh.v2_reconnect)
+		return ctx_status;
 	if (cr->impersonation > 3)
 		return NT_STATUS_BAD_IMPERSONATION_LEVEL;
 	if (cr->disposition > FILE_OVERWRITE_IF)
@@ -192,13 +205,15 @@ static NTSTATUS decode(struct smb2_req *req, struct create_req *cr)
 		return NT_STATUS_PRIVILEGE_NOT_HELD;
 	if (cr->access & 0x0ce0fe00u) /* reserved bits */
 		return NT_STATUS_ACCESS_DENIED;
+	if (cr->attributes & ~0x00007fb7u) /* MS-FSCC 2.6 valid bits */
+		return NT_STATUS_INVALID_PARAMETER;
+	if (!NT_STATUS_IS_OK(ctx_status))
+		return ctx_status;
 	/* an SMB2 open must ask for some access: Windows denies an empty
 	 * DesiredAccess */
 	if (cr->access == 0)
 		return NT_STATUS_ACCESS_DENIED;
-	if (cr->attributes & ~0x00007fb7u) /* MS-FSCC 2.6 valid bits */
-		return NT_STATUS_INVALID_PARAMETER;
-	return parse_contexts(req, cr);
+	return NT_STATUS_OK;
 }
 
 /* MS-FSA 2.1.5.1.2: does a new open conflict with the file's opens? */
@@ -254,6 +269,7 @@ struct create_grant {
 	uint8_t oplock;
 	bool has_lease;
 	struct smb2_lease_ctx lease;
+	struct smb2_durable_rsp durable;
 };
 
 static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
@@ -297,6 +313,9 @@ static NTSTATUS encode_response(struct smb2_req *req, struct smb2_open *o,
 		size_t n = smb2_lease_ctx_encode(&g->lease, d);
 		put_context(w, &prev, "RqLs", d, (uint32_t)n);
 	}
+	if (g->durable.tag)
+		put_context(w, &prev, g->durable.tag, g->durable.data,
+			    g->durable.len);
 	if (w->len > ctx_start) {
 		wire_wr_put_u32(w, ctx_off_at,
 				(uint32_t)(SMB2_HDR_SIZE + ctx_start));
@@ -556,6 +575,47 @@ static void oplock_request_init(struct smb2_req *req, struct create_req *cr,
 	cr->rq.access = access | (cr->rq.overwrite ? FILE_WRITE_DATA : 0);
 }
 
+/*
+ * Durable reconnects and replayed creates answer with an open that
+ * exists (MS-SMB2 3.3.5.9.7, .10, .12). True when the CREATE is
+ * answered, with the result in *status.
+ */
+static bool create_durable_first(struct smb2_req *req, struct create_req *cr,
+				 NTSTATUS *status)
+{
+	struct create_grant grant = { 0 };
+	struct smb2_open *o;
+	struct vfs_stat st;
+	char *path = NULL;
+	int rc;
+
+	/* the name matters to a lease's reconnect (3.3.5.9.7) and to the
+	 * disconnected opens a new open closes */
+	if (!NT_STATUS_IS_OK(smb2_client_path(req, cr->name.p, cr->name.len,
+					      &path)))
+		path = NULL;
+	oplock_request_init(req, cr,
+			    map_generic(cr->access, req->tcon->max_access));
+	*status = smb2_durable_create_begin(
+	    req, &cr->dh, cr->has_lease ? &cr->rq.lease : NULL, &cr->rq,
+	    path, &o);
+	if (!NT_STATUS_IS_OK(*status) || !o)
+		return !NT_STATUS_IS_OK(*status);
+	rc = vfs_fstat(o->fd, &st);
+	if (rc != 0) {
+		*status = ntstatus_from_errno(rc);
+		return true;
+	}
+	grant.oplock = smb2_open_oplock_level(o);
+	grant.has_lease = smb2_open_lease(o, &grant.lease);
+	smb2_durable_existing_rsp(o, &cr->dh, &grant.durable);
+	req->msg->related_fid_p = o->persistent_id;
+	req->msg->related_fid_v = o->volatile_id;
+	req->msg->related_fid_valid = true;
+	*status = encode_response(req, o, cr, &grant, &st, FILE_OPENED);
+	return true;
+}
+
 static NTSTATUS create_run(struct smb2_req *req, bool retry)
 {
 	struct smb2_tcon *t = req->tcon;
@@ -576,6 +636,8 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 	cr.max_access = t->max_access;
 	if (t->is_ipc)
 		return create_pipe(req, &cr);
+	if (create_durable_first(req, &cr, &status))
+		return status;
 	if (cr.has_twrp) /* no previous versions are kept */
 		return NT_STATUS_OBJECT_NAME_NOT_FOUND;
 	if (cr.name.len >= 2 && get_le16(cr.name.p) == '\\')
@@ -646,6 +708,9 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 		talloc_free(o);
 		return status;
 	}
+	smb2_durable_grant(req, o, &cr.dh, grant.oplock,
+			   grant.has_lease ? grant.lease.state : 0,
+			   &grant.durable);
 	o->client_name = talloc_strdup(o, path);
 	if (o->client_name)
 		for (char *c = o->client_name; *c; c++)

@@ -22,8 +22,10 @@
 
 #include "conf/log.h"
 #include "smb2/brlock.h"
+#include "smb2/durable.h"
 #include "smb2/fsctl.h"
 #include "smb2/ipc.h"
+#include "smb2/replay.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
 
@@ -1075,6 +1077,7 @@ NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 	struct ioctl_call c;
 	uint32_t in_off, in_count, flags;
 	struct smb2_open *o;
+	NTSTATUS status;
 
 	wire_rd_init_slice(&r, req->body);
 	wire_rd_skip(&r, 4);
@@ -1114,9 +1117,17 @@ NTSTATUS smb2_cmd_ioctl(struct smb2_req *req)
 	case FSCTL_CREATE_OR_GET_OBJECT_ID:
 	case FSCTL_GET_OBJECT_ID:
 		return object_id(req, &c, o);
+	case FSCTL_LMR_REQUEST_RESILIENCY:
+		status = smb2_durable_request_resiliency(req, o, c.in);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
+		return open_response(req, &c, o, NULL, 0, status);
 	default:
 		break;
 	}
+	status = smb2_replay_check(req, o);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (req->tcon->is_ipc || o->pipe)
 		return NT_STATUS_NOT_SUPPORTED;
 	return file_fsctl(req, &c, o);

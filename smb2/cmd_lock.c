@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "smb2/brlock.h"
+#include "smb2/replay.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
 
@@ -387,6 +388,9 @@ NTSTATUS smb2_cmd_lock(struct smb2_req *req)
 		return NT_STATUS_INVALID_PARAMETER;
 	if (!o->file)
 		return NT_STATUS_INVALID_DEVICE_REQUEST; /* a pipe */
+	status = smb2_replay_check(req, o);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (o->is_dir)
 		return NT_STATUS_INVALID_PARAMETER; /* MS-FSA 2.1.5.8 */
 	if (lock_seq_replayed(req->conn, o, seq))

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "smb2/ipc.h"
+#include "smb2/replay.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
 #include "smb2/wtime.h"
@@ -471,6 +472,9 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	o = smb2_open_lookup_at(req, 16);
 	if (!o)
 		return NT_STATUS_FILE_CLOSED;
+	status = smb2_replay_check(req, o);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 	if (o->pipe) {
 		struct wire_wr *w = &req->out;
 		uint32_t written;

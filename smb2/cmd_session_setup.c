@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "conf/log.h"
+#include "smb2/durable.h"
 #include "smb2/ntlmssp.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
@@ -174,6 +175,8 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 	TALLOC_FREE(s->ntlmssp);
 	req->session = s;
 	smb2_conn_handshake_done(conn);
+	/* MS-SMB2 3.3.5.5.3: PreviousSessionId ends the user's old session */
+	smb2_durable_previous_session(s, get_le64(req->body.p + 16));
 	LOG_INFO("%s: session %llx: user %s%s%s%s authenticated (dialect %04x)",
 		 conn->peer, (unsigned long long)s->id, s->domain,
 		 *s->domain ? "\\" : "", s->user,
@@ -534,8 +537,10 @@ NTSTATUS smb2_cmd_logoff(struct smb2_req *req)
 
 	LOG_DBG("%s: logoff session %llx", req->conn->peer,
 		(unsigned long long)s->id);
-	/* the session's opens and trees go now; the session itself once
-	 * the response has been signed or encrypted with its keys */
+	/* the session's opens and trees go now, but for durable ones that
+	 * wait for a reconnect as Windows keeps them; the session itself
+	 * once the response has been signed or encrypted with its keys */
+	smb2_durable_logoff(s);
 	while (s->tcons)
 		talloc_free(s->tcons);
 	if (s->signing_required || req->signed_in)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "smb2/ntacl.h"
+#include "smb2/replay.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
 #include "smb2/smb2_server.h"
@@ -503,6 +504,9 @@ NTSTATUS smb2_cmd_set_info(struct smb2_req *req)
 	o = smb2_open_lookup_at(req, 16);
 	if (!o)
 		return NT_STATUS_FILE_CLOSED;
+	status = smb2_replay_check(req, o);
+	if (!NT_STATUS_IS_OK(status))
+		return status;
 
 	switch (info_type) {
 	case SMB2_0_INFO_FILE:

@@ -61,6 +61,10 @@ NTSTATUS smb2_oplock_grant_open(struct smb2_conn *conn, struct smb2_open *o,
 /* The oplock level an open holds (LEASE for a lease). */
 uint8_t smb2_open_oplock_level(const struct smb2_open *o);
 
+/* The lease o holds as a create response reports it (key, state, epoch,
+ * flags, version); false when it holds none. */
+bool smb2_open_lease(const struct smb2_open *o, struct smb2_lease_ctx *out);
+
 /*
  * Before a WRITE, a size change (SET_INFO end of file / allocation) or a
  * byte-range LOCK through o: level II oplocks and read leases of other

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf/log.h"
+#include "smb2/durable.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
 #include "smb2/smb2_transform.h"
@@ -114,6 +115,8 @@ void smb2_conn_shutdown(struct smb2_conn *conn)
 {
 	struct smb2_session *s, *next;
 
+	/* durable opens outlive the session (MS-SMB2 3.3.7.1) */
+	smb2_durable_conn_lost(conn);
 	/* a session loses this channel; it ends with its last one */
 	for (s = conn->srv->sessions; s; s = next) {
 		next = s->next;

@@ -10,6 +10,7 @@
 
 #include "conf/log.h"
 #include "smb2/brlock.h"
+#include "smb2/durable.h"
 #include "smb2/notify.h"
 #include "smb2/smb2_objects.h"
 #include "vfs/unicode.h"
@@ -19,6 +20,7 @@ static int server_destructor(struct smb2_server *srv)
 	/* sessions first: their opens need the file table and vfs */
 	while (srv->sessions)
 		talloc_free(srv->sessions);
+	smb2_durable_server_end(srv);
 	return 0;
 }
 

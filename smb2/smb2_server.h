@@ -133,6 +133,7 @@ struct smb2_server {
 	struct smb2_notify_ctx *notify; /* inotify, made on first use */
 	struct smb2_lease_table *leases;     /* lease table (lease.c) */
 	struct smb2_break_wait *break_waits; /* requests waiting on a break */
+	struct smb2_durable_table *durable;  /* durable opens (durable.c) */
 	unsigned n_conns;
 	struct smb2_conn *conns; /* list */
 	/* counters */
@@ -254,6 +255,8 @@ struct smb2_open {
 	struct smb2_open_watch *watches; /* cleared when the open goes */
 	struct smb2_notify_open *notify; /* CHANGE_NOTIFY state, or NULL */
 	struct smb2_oplock *oplock; /* oplock or lease held, NULL if none */
+	struct smb2_durable_open *durable; /* durable.c state, or NULL */
+	struct smb2_replay_state *replay;  /* ChannelSequence (replay.c) */
 	struct smb2_stream_open *stream; /* named stream open (streams.h) */
 	/* QUERY_DIRECTORY state */
 	struct vfs_dirent *dir_entries;

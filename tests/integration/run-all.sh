@@ -4,11 +4,13 @@
 # Each suite starts its own server, so each can also be run alone.
 #
 # Usage: SERVER=usmbd|smbd tests/integration/run-all.sh [SUITE...]
-#   SUITE is one of: smbclient impacket encryption smbtorture garbage attack
+#   SUITE is one of: smbclient impacket encryption multichannel smbtorture
+#   garbage attack
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SERVER=${SERVER:-usmbd}
-SUITES=${*:-"smbclient impacket encryption smbtorture garbage attack"}
+SUITES=${*:-"smbclient impacket encryption multichannel smbtorture garbage
+	attack"}
 PY=/usr/bin/python3
 passed=0
 failed=0
@@ -18,6 +20,7 @@ for suite in $SUITES; do
 	smbclient) cmd=("$HERE/test_smbclient.sh") limit=300 ;;
 	impacket) cmd=("$PY" "$HERE/test_impacket.py") limit=300 ;;
 	encryption) cmd=("$HERE/test_encryption.sh") limit=300 ;;
+	multichannel) cmd=("$HERE/test_multichannel.sh") limit=300 ;;
 	smbtorture) cmd=("$HERE/test_smbtorture.sh") limit=900 ;;
 	garbage) cmd=("$PY" "$HERE/test_garbage.py") limit=300 ;;
 	attack) cmd=("$PY" "$HERE/test_attack.py") limit=300 ;;
