@@ -34,6 +34,9 @@
 
 static void pump_sends(struct smbd_vconn *c);
 static void conn_actions(struct smbd_vconn *c, const struct smbd_actions *in);
+static void negotiate_response_received(struct smbd_vconn *c,
+					struct smbd_recvbuf *rb, uint32_t len);
+static void send_negotiate_request(struct smbd_vconn *c);
 
 static int set_nonblock(int fd)
 {
@@ -272,6 +275,10 @@ static void recv_done(struct smbd_vconn *c, struct smbd_recvbuf *rb,
 	}
 	if (c->st.phase != SMBD_PHASE_NEGOTIATE) {
 		recv_data(c, rb, wc->byte_len);
+		return;
+	}
+	if (c->st.initiator) {
+		negotiate_response_received(c, rb, wc->byte_len);
 		return;
 	}
 	smbd_conn_negotiate(&c->st, rb->data, wc->byte_len, smbd_now_ms(),
@@ -615,7 +622,10 @@ static void cm_readable(struct tevent_context *ev, struct tevent_fd *fde,
 		rdma_ack_cm_event(e);
 		switch (type) {
 		case RDMA_CM_EVENT_ESTABLISHED:
-			ensure_upper(c);
+			if (c->st.initiator)
+				send_negotiate_request(c);
+			else
+				ensure_upper(c);
 			break;
 		case RDMA_CM_EVENT_DISCONNECTED:
 			smbd_disconnect(c, "peer disconnected");
@@ -819,13 +829,13 @@ static int accept_peer(struct smbd_vconn *c,
 	return 0;
 }
 
-static int vconn_setup(struct smbd_vconn *c, struct smbd_config *cfg,
-		       const struct rdma_conn_param *param)
+/* The verbs resources of a connection, in either role. */
+static int vconn_setup_verbs(struct smbd_vconn *c, struct smbd_config *cfg,
+			     struct ibv_device_attr *out_da)
 {
 	struct rdma_cm_id *id = c->res->id;
 	struct ibv_device_attr da;
 	struct ibv_port_attr pa;
-	struct smbd_actions act;
 	uint32_t cqe;
 	int rc;
 
@@ -864,6 +874,17 @@ static int vconn_setup(struct smbd_vconn *c, struct smbd_config *cfg,
 		rc = create_queues(c, cqe);
 	if (rc == 0)
 		rc = register_buffers(c);
+	*out_da = da;
+	return rc;
+}
+
+static int vconn_setup(struct smbd_vconn *c, struct smbd_config *cfg,
+		       const struct rdma_conn_param *param)
+{
+	struct ibv_device_attr da;
+	struct smbd_actions act;
+	int rc = vconn_setup_verbs(c, cfg, &da);
+
 	if (rc != 0)
 		return rc;
 	/* one receive for the negotiate request, posted before accepting */
@@ -874,24 +895,21 @@ static int vconn_setup(struct smbd_vconn *c, struct smbd_config *cfg,
 	return accept_peer(c, param, &da);
 }
 
-void smbd_vconn_accept(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-		       struct rdma_cm_id *id,
-		       const struct rdma_conn_param *param,
-		       const struct smbd_config *cfg,
-		       const struct smbd_upper_ops *ops, void *listen_priv)
+/* A connection on id, which it takes over; NULL when out of memory. */
+static struct smbd_vconn *vconn_new(TALLOC_CTX *mem_ctx,
+				    struct tevent_context *ev,
+				    struct rdma_cm_id *id,
+				    const struct smbd_upper_ops *ops,
+				    void *listen_priv)
 {
 	struct smbd_vconn *c = talloc_zero(mem_ctx, struct smbd_vconn);
 	struct smbd_res *res = smbd_res_new();
-	struct smbd_config ccfg = *cfg;
-	int rc;
 
 	if (c == NULL || res == NULL ||
 	    (c->free_im = tevent_create_immediate(c)) == NULL) {
 		talloc_free(c);
 		free(res);
-		rdma_reject(id, NULL, 0);
-		rdma_destroy_id(id);
-		return;
+		return NULL;
 	}
 	res->id = id;
 	c->res = res;
@@ -901,6 +919,24 @@ void smbd_vconn_accept(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	id->context = c;
 	describe_peer(c, id);
 	talloc_set_destructor(c, vconn_destructor);
+	return c;
+}
+
+void smbd_vconn_accept(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+		       struct rdma_cm_id *id,
+		       const struct rdma_conn_param *param,
+		       const struct smbd_config *cfg,
+		       const struct smbd_upper_ops *ops, void *listen_priv)
+{
+	struct smbd_vconn *c = vconn_new(mem_ctx, ev, id, ops, listen_priv);
+	struct smbd_config ccfg = *cfg;
+	int rc;
+
+	if (c == NULL) {
+		rdma_reject(id, NULL, 0);
+		rdma_destroy_id(id);
+		return;
+	}
 	rc = vconn_setup(c, &ccfg, param);
 	if (rc != 0) {
 		LOG_WARN("%s: SMB Direct connection on %s not accepted: %s",
@@ -911,6 +947,124 @@ void smbd_vconn_accept(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	}
 	LOG_DBG("%s: SMB Direct connection request on %s accepted", c->peer,
 		c->dev);
+}
+
+/* ---- client role (rdma_client.c) ---- */
+
+/* MS-SMBD 3.1.5.2: the first message, once the connection is up. */
+static void send_negotiate_request(struct smbd_vconn *c)
+{
+	struct smbd_negotiate_req req;
+	struct smbd_sendbuf *sb = c->send_free;
+
+	if (c->dead || c->st.phase != SMBD_PHASE_NEGOTIATE)
+		return;
+	if (sb == NULL) {
+		smbd_disconnect(c, "no send buffer for the negotiate request");
+		return;
+	}
+	smbd_conn_negotiate_request(&c->st, &req);
+	smbd_negotiate_req_encode(sb->data, &req);
+	if (post_send_buf(c, sb, SMBD_NEGOTIATE_REQ_SIZE, false, 0) != 0)
+		smbd_disconnect(c, "posting the negotiate request failed");
+}
+
+/* MS-SMBD 3.1.5.7: the server's answer; the upper layer learns of the
+ * connection once it is established. */
+static void negotiate_response_received(struct smbd_vconn *c,
+					struct smbd_recvbuf *rb, uint32_t len)
+{
+	struct smbd_actions act;
+
+	smbd_conn_negotiate_response_recv(&c->st, rb->data, len,
+					  smbd_now_ms(), &act);
+	recvbuf_put(c, rb);
+	if (act.disconnect != SMBD_DISC_NONE) {
+		LOG_INFO("%s: SMB Direct negotiation with the server failed",
+			 c->peer);
+		conn_actions(c, &act);
+		return;
+	}
+	c->send_inv_ok = false; /* only the server sends with invalidate */
+	LOG_DBG("%s: SMB Direct negotiated: send %u, receive %u, server "
+		"reassembles %u, %u send credits",
+		c->peer, c->st.max_send_size, c->st.max_receive_size,
+		c->st.max_fragmented_send_size, c->st.send_credits);
+	conn_actions(c, &act); /* posts receives, grants them */
+	ensure_upper(c);
+}
+
+/*
+ * RDMA read depths for the server: it reads our buffers for SMB2 WRITEs,
+ * so we offer what the device allows as responder and ask for little as
+ * initiator. iWARP peers also get them as private data, IRD then ORD,
+ * big endian (what read_depths() expects of a client).
+ */
+static int connect_peer(struct smbd_vconn *c, const struct ibv_device_attr *da)
+{
+	struct rdma_conn_param cp = { 0 };
+	uint8_t blob[8];
+	int ird = da->max_qp_rd_atom, ord = da->max_qp_init_rd_atom;
+
+	cp.responder_resources = (uint8_t)(ird > UINT8_MAX ? UINT8_MAX : ird);
+	cp.initiator_depth = (uint8_t)(ord > 1 ? 1 : ord);
+	cp.retry_count = 7;
+	cp.rnr_retry_count = 7;
+	if (c->iwarp) {
+		put_be32(blob, cp.responder_resources);
+		put_be32(blob + 4, cp.initiator_depth);
+		cp.private_data = blob;
+		cp.private_data_len = sizeof(blob);
+	}
+	if (rdma_connect(c->res->id, &cp) != 0)
+		return -errno;
+	return 0;
+}
+
+struct smbd_vconn *smbd_vconn_connect(TALLOC_CTX *mem_ctx,
+				      struct tevent_context *ev,
+				      struct rdma_cm_id *id,
+				      const struct smbd_config *cfg,
+				      const struct smbd_upper_ops *ops,
+				      void *priv, int *err)
+{
+	struct smbd_vconn *c = vconn_new(mem_ctx, ev, id, ops, priv);
+	struct smbd_config ccfg = *cfg;
+	struct ibv_device_attr da;
+	struct smbd_actions act;
+	int rc;
+
+	if (c == NULL) {
+		rdma_destroy_id(id);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rc = vconn_setup_verbs(c, &ccfg, &da);
+	if (rc == 0) {
+		/* the server reads and writes our I/O buffers */
+		c->res->io_access = IBV_ACCESS_LOCAL_WRITE |
+				    IBV_ACCESS_REMOTE_READ |
+				    IBV_ACCESS_REMOTE_WRITE;
+		/* one receive for the negotiate response, before connecting */
+		smbd_conn_init_client(&c->st, &ccfg, smbd_now_ms(), &act);
+		conn_actions(c, &act);
+		if (c->dead || c->st.recv_posted == 0)
+			rc = -EIO;
+	}
+	if (rc == 0)
+		rc = connect_peer(c, &da);
+	if (rc != 0) {
+		talloc_free(c);
+		*err = rc;
+		return NULL;
+	}
+	return c;
+}
+
+/* The buffer's registration, for the server's RDMA (client role). */
+struct smbd_iobuf *smbd_vconn_iobuf_get(struct smbd_vconn *c, size_t len)
+{
+	return c->dead ? NULL : smbd_pool_get(c->res, len);
 }
 
 const struct smbd_counters *smbd_vconn_counters(const struct smbd_vconn *c)

@@ -181,6 +181,22 @@ void smbd_vconn_accept(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 		       const struct smbd_config *cfg,
 		       const struct smbd_upper_ops *ops, void *listen_priv);
 
+/*
+ * rdma_conn.c, client role: a connection on id (address and route
+ * resolved; taken over, also on failure) that connects, negotiates as
+ * initiator and calls ops->accepted once established. NULL and *err
+ * (-errno) when it cannot start.
+ */
+struct smbd_vconn *smbd_vconn_connect(TALLOC_CTX *mem_ctx,
+				      struct tevent_context *ev,
+				      struct rdma_cm_id *id,
+				      const struct smbd_config *cfg,
+				      const struct smbd_upper_ops *ops,
+				      void *priv, int *err);
+/* A registered buffer the server may read and write (client role);
+ * give it back with smbd_pool_put(). */
+struct smbd_iobuf *smbd_vconn_iobuf_get(struct smbd_vconn *c, size_t len);
+
 /* rdma_io.c */
 void smbd_rw_pump(struct smbd_vconn *c);
 void smbd_rw_completion(struct smbd_rw_op *op, const struct ibv_wc *wc);
