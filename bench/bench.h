@@ -31,6 +31,7 @@ struct bench_opts {
 	unsigned files;
 	bool prealloc;
 	bool sign, encrypt;
+	bool verify; /* writes carry a pattern that reads check */
 	const char *json;
 	bool quiet;
 };
@@ -61,6 +62,7 @@ struct bench_stats {
 struct bench_chan {
 	unsigned index;
 	struct smb2c_chan *ch;
+	struct smb2c_transport *t;
 	uint32_t tree_id;
 	struct smb2c_fid *fids; /* one per test file */
 	struct bench_stats st;
@@ -79,7 +81,17 @@ struct bench_result {
 	double cpu_user_s, cpu_sys_s;
 	bool failed;
 	char error[256];
+	uint64_t rdma_ops; /* READs/WRITEs that went with an RDMA channel */
+	uint64_t verified_bytes;
 };
+
+/* The --verify pattern: one 64-bit word per 8 bytes of the file, made of
+ * the file number and the word's offset, so misplaced data shows. */
+void bench_pattern_fill(uint8_t *buf, uint32_t len, unsigned file,
+			uint64_t off);
+/* The offset of the first byte that differs from the pattern, or -1. */
+int64_t bench_pattern_check(const uint8_t *buf, uint32_t len, unsigned file,
+			    uint64_t off);
 
 /* bench_run.c: the measured run over the channels set up. 0 or -errno. */
 int bench_run(struct tevent_context *ev, const struct bench_opts *o,

@@ -5,6 +5,7 @@
  * costs one core at most however deep the queues are.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -25,6 +26,10 @@ struct slot {
 	uint64_t start_ns;
 	uint32_t len;
 	bool is_read;
+	unsigned file;
+	uint64_t off;
+	uint8_t *buf;		     /* --verify over an inline transport */
+	struct smb2c_rdma_buf *rbuf; /* RDMA channel: the slot's own buffer */
 	struct smb2c_fid meta_fid; /* create-close: the open being closed */
 	char meta_name[64];
 };
@@ -39,6 +44,7 @@ struct run_state {
 	uint64_t rng;
 	unsigned inflight;
 	bool stopping;
+	bool use_rdma; /* payloads go by RDMA READ/WRITE */
 	uint64_t last_progress_ns, progress_bytes, progress_ops;
 };
 
@@ -123,12 +129,64 @@ static struct tevent_req *issue_io(struct slot *s)
 	}
 	pick_offset(r, random, &file, &off);
 	s->len = o->bs;
+	s->file = file;
+	s->off = off;
 	r->issued_bytes += o->bs;
+	if (!s->is_read && o->verify)
+		bench_pattern_fill(s->rbuf ? s->rbuf->data : s->buf, o->bs,
+				   file, off);
+	if (s->rbuf && s->is_read)
+		return smb2c_read_rdma_send(s, r->ev, bc->ch, bc->tree_id,
+					    bc->fids[file], off, s->rbuf, 0,
+					    o->bs);
+	if (s->rbuf)
+		return smb2c_write_rdma_send(s, r->ev, bc->ch, bc->tree_id,
+					     bc->fids[file], off, s->rbuf, 0,
+					     o->bs);
 	if (s->is_read)
 		return smb2c_read_send(s, r->ev, bc->ch, bc->tree_id,
 				       bc->fids[file], off, o->bs);
 	return smb2c_write_send(s, r->ev, bc->ch, bc->tree_id, bc->fids[file],
-				off, r->wbuf, o->bs);
+				off, s->buf ? s->buf : r->wbuf, o->bs);
+}
+
+/* Status of a finished READ; with --verify the data is checked. */
+static NTSTATUS read_recv(struct slot *s, struct tevent_req *subreq,
+			  uint32_t *n)
+{
+	struct run_state *r = s->run;
+	uint32_t inline_len = 0;
+	const uint8_t *data;
+	NTSTATUS st;
+	int64_t bad;
+
+	if (s->rbuf) {
+		st = smb2c_read_rdma_recv(subreq, n, &inline_len);
+		/* an RDMA channel asked for, data sent inline instead */
+		if (NT_STATUS_IS_OK(st) && inline_len != 0)
+			return NT_STATUS_INVALID_NETWORK_RESPONSE;
+		data = s->rbuf->data;
+		r->res->rdma_ops++;
+	} else if (s->buf) {
+		st = smb2c_read_data_recv(subreq, s->buf, s->len, n);
+		data = s->buf;
+	} else {
+		return smb2c_read_recv(subreq, n);
+	}
+	if (!NT_STATUS_IS_OK(st) || !r->o->verify)
+		return st;
+	bad = bench_pattern_check(data, *n, s->file, s->off);
+	if (bad >= 0 || *n != s->len) {
+		snprintf(r->res->error, sizeof(r->res->error),
+			 "verify: file %u offset %" PRIu64 ": %s", s->file,
+			 s->off + (bad >= 0 ? (uint64_t)bad : *n),
+			 bad >= 0 ? "data differs" : "short read");
+		r->res->failed = true;
+		r->stopping = true;
+		return st;
+	}
+	r->res->verified_bytes += *n;
+	return st;
 }
 
 static struct tevent_req *issue_meta(struct slot *s)
@@ -201,10 +259,12 @@ static void io_done(struct tevent_req *subreq)
 {
 	struct slot *s = tevent_req_callback_data(subreq, struct slot);
 	uint32_t n = 0;
-	NTSTATUS st = s->is_read ? smb2c_read_recv(subreq, &n)
+	NTSTATUS st = s->is_read ? read_recv(s, subreq, &n)
 				 : smb2c_write_recv(subreq, &n);
 
 	TALLOC_FREE(subreq);
+	if (s->rbuf && !s->is_read)
+		s->run->res->rdma_ops++;
 	if (!NT_STATUS_IS_OK(st)) {
 		s->run->inflight--;
 		s->bc->inflight--;
@@ -291,6 +351,50 @@ static void progress_tick(struct tevent_context *ev, struct tevent_timer *te,
 				 progress_tick, r);
 }
 
+void bench_pattern_fill(uint8_t *buf, uint32_t len, unsigned file,
+			uint64_t off)
+{
+	/* offsets are block-aligned: every word is whole */
+	for (uint32_t i = 0; i + 8 <= len; i += 8)
+		put_le64(buf + i, (off + i) ^ ((uint64_t)file << 48) ^
+					  0x5553424d00000000ull);
+}
+
+int64_t bench_pattern_check(const uint8_t *buf, uint32_t len, unsigned file,
+			    uint64_t off)
+{
+	for (uint32_t i = 0; i + 8 <= len; i += 8)
+		if (get_le64(buf + i) != ((off + i) ^ ((uint64_t)file << 48) ^
+					  0x5553424d00000000ull))
+			return i;
+	return -1;
+}
+
+/* The slot's buffers: a registered one when payloads go by RDMA, a plain
+ * one when --verify needs the data. */
+static int slot_buffers(struct run_state *r, struct slot *s)
+{
+	const struct bench_opts *o = r->o;
+	struct smb2c_transport *t = s->bc->t;
+
+	if (r->use_rdma) {
+		s->rbuf = t->ops->rdma_buf_new(t, s, o->bs);
+		if (!s->rbuf || o->bs > s->rbuf->max_rw) {
+			snprintf(r->res->error, sizeof(r->res->error),
+				 "cannot register a %u-byte buffer for RDMA "
+				 "(the server takes %u at most)",
+				 o->bs, s->rbuf ? s->rbuf->max_rw : 0);
+			return -ENOMEM;
+		}
+		memcpy(s->rbuf->data, r->wbuf, o->bs);
+	} else if (o->verify) {
+		s->buf = talloc_size(s, o->bs);
+		if (!s->buf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static double tv_s(struct timeval tv)
 {
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
@@ -316,6 +420,9 @@ int bench_run(struct tevent_context *ev, const struct bench_opts *o,
 	}
 	for (uint32_t i = 0; i < o->bs; i++)
 		r->wbuf[i] = (uint8_t)rnd(r);
+	/* encrypted traffic keeps its data inline (MS-SMB2 3.3.5.12) */
+	r->use_rdma = o->transport == TRANSPORT_RDMA && o->op == OP_IO &&
+		      o->bs > o->rdma_threshold && !res->encrypted;
 	getrusage(RUSAGE_SELF, &ru0);
 	r->t0_ns = now_ns();
 	r->stop_ns = r->t0_ns + (uint64_t)(o->seconds * 1e9);
@@ -331,6 +438,11 @@ int bench_run(struct tevent_context *ev, const struct bench_opts *o,
 			s->run = r;
 			s->bc = &res->chans[c];
 			s->index = q;
+			if (slot_buffers(r, s) != 0) {
+				res->failed = true;
+				talloc_free(r);
+				return -ENOMEM;
+			}
 			snprintf(s->meta_name, sizeof(s->meta_name),
 				 "usmbd-bench-meta.%u.%u", c, q);
 			slot_next(s);

@@ -18,6 +18,7 @@
 #define READ_PADDING 0x50 /* header and response fixed part */
 #define WRITE_REQ_FIXED 48
 #define WRITE_RSP_MIN 16
+#define RDMA_DESC_SIZE 16 /* one Buffer Descriptor V1 */
 #define QINFO_REQ_FIXED 40
 #define QINFO_RSP_MIN 8
 #define SINFO_REQ_FIXED 32
@@ -183,6 +184,108 @@ NTSTATUS smb2c_write_recv(struct tevent_req *req, uint32_t *written)
 
 	*written = NT_STATUS_IS_OK(st) ? get_le32(b + 4) : 0;
 	return st;
+}
+
+NTSTATUS smb2c_read_data_recv(struct tevent_req *req, uint8_t *dst,
+			      uint32_t cap, uint32_t *got)
+{
+	struct smb2c_rsp rsp;
+	struct wire_slice data;
+	NTSTATUS st = smb2c_call_recv(req, NULL, &rsp);
+
+	*got = 0;
+	if (!NT_STATUS_IS_OK(st))
+		return st;
+	st = rsp.status;
+	if (NT_STATUS_IS_OK(st) &&
+	    (rsp.body.len < READ_RSP_MIN ||
+	     !wire_slice_at(&rsp.msg, rsp.body.p[2], get_le32(rsp.body.p + 4),
+			    &data)))
+		st = NT_STATUS_INVALID_NETWORK_RESPONSE;
+	if (NT_STATUS_IS_OK(st)) {
+		*got = data.len < cap ? (uint32_t)data.len : cap;
+		memcpy(dst, data.p, *got);
+	}
+	talloc_free(rsp.buf);
+	return st;
+}
+
+/* The Buffer Descriptor V1 (MS-SMBD 2.2.3.1) of buf[off, off + len). */
+static void put_rdma_desc(uint8_t *p, const struct smb2c_rdma_buf *buf,
+			  size_t off, uint32_t len)
+{
+	put_le64(p, buf->addr + off);
+	put_le32(p + 8, buf->token);
+	put_le32(p + 12, len);
+}
+
+struct tevent_req *smb2c_read_rdma_send(TALLOC_CTX *mem_ctx,
+					struct tevent_context *ev,
+					struct smb2c_chan *ch, uint32_t tree_id,
+					struct smb2c_fid fid, uint64_t offset,
+					const struct smb2c_rdma_buf *buf,
+					size_t off, uint32_t len)
+{
+	struct smb2c_call call = { .command = SMB2_OP_READ,
+				   .tree_id = tree_id };
+	uint8_t body[READ_REQ_FIXED + RDMA_DESC_SIZE] = { 0 };
+
+	if (off > buf->len || len > buf->len - off)
+		return NULL;
+	put_le16(body, READ_REQ_FIXED + 1);
+	body[2] = READ_PADDING;
+	put_le32(body + 4, len);
+	put_le64(body + 8, offset);
+	put_fid(body + 16, fid);
+	put_le32(body + 36, SMB2_CHANNEL_RDMA_V1);
+	put_le16(body + 44, SMB2_HDR_SIZE + READ_REQ_FIXED);
+	put_le16(body + 46, RDMA_DESC_SIZE);
+	put_rdma_desc(body + READ_REQ_FIXED, buf, off, len);
+	call.body = body;
+	call.body_len = sizeof(body);
+	call.credit_charge = smb2c_credit_charge(len);
+	return smb2c_call_send(mem_ctx, ev, ch, &call);
+}
+
+NTSTATUS smb2c_read_rdma_recv(struct tevent_req *req, uint32_t *got,
+			      uint32_t *inline_len)
+{
+	uint8_t b[READ_RSP_MIN];
+	NTSTATUS st = simple_recv(req, READ_RSP_MIN, b, sizeof(b));
+
+	/* MS-SMB2 3.3.5.12: DataRemaining is what went by RDMA */
+	*inline_len = NT_STATUS_IS_OK(st) ? get_le32(b + 4) : 0;
+	*got = NT_STATUS_IS_OK(st) ? get_le32(b + 8) : 0;
+	return st;
+}
+
+struct tevent_req *smb2c_write_rdma_send(TALLOC_CTX *mem_ctx,
+					 struct tevent_context *ev,
+					 struct smb2c_chan *ch,
+					 uint32_t tree_id, struct smb2c_fid fid,
+					 uint64_t offset,
+					 const struct smb2c_rdma_buf *buf,
+					 size_t off, uint32_t len)
+{
+	struct smb2c_call call = { .command = SMB2_OP_WRITE,
+				   .tree_id = tree_id };
+	uint8_t body[WRITE_REQ_FIXED + RDMA_DESC_SIZE] = { 0 };
+
+	if (off > buf->len || len > buf->len - off)
+		return NULL;
+	/* Length and DataOffset 0: all of it is in RemainingBytes */
+	put_le16(body, WRITE_REQ_FIXED + 1);
+	put_le64(body + 8, offset);
+	put_fid(body + 16, fid);
+	put_le32(body + 32, SMB2_CHANNEL_RDMA_V1);
+	put_le32(body + 36, len);
+	put_le16(body + 40, SMB2_HDR_SIZE + WRITE_REQ_FIXED);
+	put_le16(body + 42, RDMA_DESC_SIZE);
+	put_rdma_desc(body + WRITE_REQ_FIXED, buf, off, len);
+	call.body = body;
+	call.body_len = sizeof(body);
+	call.credit_charge = smb2c_credit_charge(len);
+	return smb2c_call_send(mem_ctx, ev, ch, &call);
 }
 
 struct tevent_req *smb2c_query_info_send(TALLOC_CTX *mem_ctx,

@@ -52,6 +52,25 @@ struct smb2c_transport_ops {
 		    const struct iovec *iov, int iovcnt);
 	/* Bytes queued and not yet written. */
 	size_t (*queued)(const struct smb2c_transport *t);
+	/*
+	 * SMB Direct only (NULL elsewhere): a buffer of len bytes that
+	 * the server may RDMA-READ and -WRITE, for READ/WRITE requests with
+	 * an RDMA channel; freed with mem_ctx.
+	 */
+	struct smb2c_rdma_buf *(*rdma_buf_new)(struct smb2c_transport *t,
+					       TALLOC_CTX *mem_ctx,
+					       size_t len);
+};
+
+/* A registered buffer: the Buffer Descriptor V1 (MS-SMBD 2.2.3.1) of
+ * data + k is { addr + k, token, length }. */
+struct smb2c_rdma_buf {
+	uint8_t *data;
+	size_t len;
+	uint64_t addr;
+	uint32_t token;
+	/* the most one RDMA channel may carry on this connection */
+	uint32_t max_rw;
 };
 
 struct smb2c_transport {
@@ -69,6 +88,14 @@ int smb2c_tcp_connect(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 /* Shuts the socket of a TCP transport down both ways, as a failing
  * network would (tests of failover); the connection then fails. */
 void smb2c_tcp_shutdown(struct smb2c_transport *t);
+
+/*
+ * Connects over SMB Direct (MS-SMBD) to host:port, an address on an RDMA
+ * device. -EOPNOTSUPP when built without rdma-core.
+ */
+int smb2c_rdma_connect(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+		       const char *host, uint16_t port,
+		       struct smb2c_transport **out, const char **why);
 
 /* ---- connection, session, channel ---- */
 
@@ -225,6 +252,10 @@ struct tevent_req *smb2c_read_send(TALLOC_CTX *mem_ctx,
 				   uint32_t len);
 NTSTATUS smb2c_read_recv(struct tevent_req *req, uint32_t *got);
 
+/* The same, with the data read copied into dst (at most cap bytes). */
+NTSTATUS smb2c_read_data_recv(struct tevent_req *req, uint8_t *dst,
+			      uint32_t cap, uint32_t *got);
+
 /* WRITE of data (not copied: it must outlive the request). */
 struct tevent_req *smb2c_write_send(TALLOC_CTX *mem_ctx,
 				    struct tevent_context *ev,
@@ -232,6 +263,30 @@ struct tevent_req *smb2c_write_send(TALLOC_CTX *mem_ctx,
 				    struct smb2c_fid fid, uint64_t offset,
 				    const uint8_t *data, uint32_t len);
 NTSTATUS smb2c_write_recv(struct tevent_req *req, uint32_t *written);
+
+/*
+ * READ and WRITE with an RDMA channel (MS-SMB2 2.2.19, 2.2.21;
+ * SMB2_CHANNEL_RDMA_V1): the server RDMA-WRITEs the data read into
+ * buf->data[off, off + len) or RDMA-READs the data to write from there.
+ * Their _recv are smb2c_read_rdma_recv() and smb2c_write_recv().
+ */
+struct tevent_req *smb2c_read_rdma_send(TALLOC_CTX *mem_ctx,
+					struct tevent_context *ev,
+					struct smb2c_chan *ch, uint32_t tree_id,
+					struct smb2c_fid fid, uint64_t offset,
+					const struct smb2c_rdma_buf *buf,
+					size_t off, uint32_t len);
+/* *got: the bytes placed in the buffer; *inline_len: bytes the server
+ * sent in the response instead (it may, e.g. when encrypting). */
+NTSTATUS smb2c_read_rdma_recv(struct tevent_req *req, uint32_t *got,
+			      uint32_t *inline_len);
+struct tevent_req *smb2c_write_rdma_send(TALLOC_CTX *mem_ctx,
+					 struct tevent_context *ev,
+					 struct smb2c_chan *ch,
+					 uint32_t tree_id, struct smb2c_fid fid,
+					 uint64_t offset,
+					 const struct smb2c_rdma_buf *buf,
+					 size_t off, uint32_t len);
 
 /* QUERY_INFO of a file information class (MS-FSCC 2.4). */
 struct tevent_req *smb2c_query_info_send(TALLOC_CTX *mem_ctx,

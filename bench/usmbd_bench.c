@@ -45,6 +45,8 @@ static void usage(FILE *f)
 	      "      --prealloc         reserve and size the files first\n"
 	      "      --sign             require signing\n"
 	      "      --encrypt          encrypt everything\n"
+	      "      --verify           write a pattern, check it on read "
+	      "(fails on a mismatch)\n"
 	      "      --json FILE        write results as JSON ('-': stdout)\n"
 	      "  -q, --quiet            no progress lines\n",
 	      f);
@@ -114,7 +116,7 @@ static void parse_user(struct bench_opts *o, char *arg)
 enum {
 	OPT_CHANNELS = 256, OPT_TRANSPORT, OPT_RDMA_THRESHOLD, OPT_RW, OPT_OP,
 	OPT_BYTES, OPT_FILE_SIZE, OPT_FILES, OPT_PREALLOC, OPT_SIGN,
-	OPT_ENCRYPT, OPT_JSON,
+	OPT_ENCRYPT, OPT_JSON, OPT_VERIFY,
 };
 
 static const struct option long_opts[] = {
@@ -136,6 +138,7 @@ static const struct option long_opts[] = {
 	{ "prealloc", no_argument, NULL, OPT_PREALLOC },
 	{ "sign", no_argument, NULL, OPT_SIGN },
 	{ "encrypt", no_argument, NULL, OPT_ENCRYPT },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -195,6 +198,7 @@ static int parse_one(struct bench_opts *o, int c, char *arg)
 	case OPT_PREALLOC: o->prealloc = true; break;
 	case OPT_SIGN: o->sign = true; break;
 	case OPT_ENCRYPT: o->encrypt = true; break;
+	case OPT_VERIFY: o->verify = true; break;
 	case OPT_JSON: o->json = arg; break;
 	case 'q': o->quiet = true; break;
 	default: return -1;
@@ -236,6 +240,12 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	}
 	if (!o->password)
 		o->password = "";
+	if (o->verify && (o->op != OP_IO || o->bs % 8 != 0 ||
+			  o->rw == RW_MIX)) {
+		fprintf(stderr, "usmbd-bench: --verify needs --op io, a "
+				"block size in multiples of 8 and no mix\n");
+		return -1;
+	}
 	if (o->op == OP_IO && o->file_size < o->bs) {
 		fprintf(stderr, "usmbd-bench: --file-size is smaller than the "
 				"block size\n");
@@ -309,13 +319,23 @@ static int connect_channel(struct setup *su, struct bench_chan *bc)
 	NTSTATUS st;
 	int rc;
 
-	rc = smb2c_tcp_connect(su->top, su->ev, o->host, o->port, &t, &why);
+#ifdef HAVE_RDMA
+	if (o->transport == TRANSPORT_RDMA)
+		rc = smb2c_rdma_connect(su->top, su->ev, o->host, o->port, &t,
+					&why);
+	else
+#endif
+		rc = smb2c_tcp_connect(su->top, su->ev, o->host, o->port, &t,
+				       &why);
 	if (rc != 0) {
-		fprintf(stderr, "usmbd-bench: cannot connect to %s port %u: "
+		fprintf(stderr, "usmbd-bench: cannot connect to %s port %u%s: "
 				"%s\n",
-			o->host, o->port, why ? why : strerror(-rc));
+			o->host, o->port,
+			o->transport == TRANSPORT_RDMA ? " over SMB Direct" : "",
+			why ? why : strerror(-rc));
 		return -1;
 	}
+	bc->t = t;
 	conn = smb2c_conn_new(su->top, su->ev, t, &su->copt);
 	if (!conn)
 		return -1;
@@ -459,6 +479,7 @@ struct layout {
 	struct bench_chan *bc;
 	struct smb2c_fid fid;
 	uint8_t *buf;
+	struct smb2c_rdma_buf *rbuf; /* SMB Direct: buf, registered */
 	uint64_t next, end;
 	unsigned inflight;
 	NTSTATUS status;
@@ -488,9 +509,15 @@ static void layout_pump(struct layout *l)
 
 		if (len > LAYOUT_BS)
 			len = LAYOUT_BS;
-		req = smb2c_write_send(l->bc->ch, l->ev, l->bc->ch,
-				       l->bc->tree_id, l->fid, l->next, l->buf,
-				       (uint32_t)len);
+		if (l->rbuf)
+			req = smb2c_write_rdma_send(l->bc->ch, l->ev,
+						    l->bc->ch, l->bc->tree_id,
+						    l->fid, l->next, l->rbuf,
+						    0, (uint32_t)len);
+		else
+			req = smb2c_write_send(l->bc->ch, l->ev, l->bc->ch,
+					       l->bc->tree_id, l->fid, l->next,
+					       l->buf, (uint32_t)len);
 		if (!req) {
 			l->status = NT_STATUS_NO_MEMORY;
 			return;
@@ -507,8 +534,17 @@ static NTSTATUS layout_file(struct setup *su, struct bench_chan *bc,
 {
 	struct layout l = { .ev = su->ev, .bc = bc, .fid = fid, .next = from,
 			    .end = to, .status = NT_STATUS_OK };
+	struct smb2c_transport *t = bc->t;
 
-	l.buf = talloc_size(NULL, LAYOUT_BS);
+	/* inline 1 MiB WRITEs would not fit SMB Direct's message limit */
+	if (t->ops->rdma_buf_new && !bc->ch->sess->encrypt) {
+		l.rbuf = t->ops->rdma_buf_new(t, NULL, LAYOUT_BS);
+		if (!l.rbuf)
+			return NT_STATUS_NO_MEMORY;
+		l.buf = l.rbuf->data;
+	} else {
+		l.buf = talloc_size(NULL, LAYOUT_BS);
+	}
 	if (!l.buf)
 		return NT_STATUS_NO_MEMORY;
 	for (size_t i = 0; i < LAYOUT_BS; i++)
@@ -517,7 +553,10 @@ static NTSTATUS layout_file(struct setup *su, struct bench_chan *bc,
 	while (l.inflight > 0)
 		if (tevent_loop_once(su->ev) != 0)
 			break;
-	talloc_free(l.buf);
+	if (l.rbuf)
+		talloc_free(l.rbuf);
+	else
+		talloc_free(l.buf);
 	return l.status;
 }
 
@@ -557,6 +596,13 @@ static int setup_files(struct setup *su, struct bench_result *res)
 						   o->file_size);
 			if (!NT_STATUS_IS_OK(st))
 				return fail("SET_INFO (preallocation)", st);
+		} else if (o->op == OP_IO && reads && eof < o->file_size &&
+			   o->verify) {
+			fprintf(stderr, "usmbd-bench: --verify reads need %s "
+					"written by a --verify write run "
+					"first\n",
+				name);
+			return -1;
 		} else if (o->op == OP_IO && reads && eof < o->file_size) {
 			if (!o->quiet)
 				fprintf(stderr, "laying out %s (%" PRIu64
@@ -598,11 +644,13 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) != 0)
 		return EXIT_SETUP;
+#ifndef HAVE_RDMA
 	if (o.transport == TRANSPORT_RDMA) {
-		fprintf(stderr, "usmbd-bench: --transport rdma: SMB Direct is "
-				"not available yet in usmbd-bench\n");
+		fprintf(stderr, "usmbd-bench: --transport rdma: built without "
+				"rdma-core, no SMB Direct\n");
 		return EXIT_SETUP;
 	}
+#endif
 	if (smb_crypto_init() != 0) {
 		fprintf(stderr, "usmbd-bench: OpenSSL initialisation failed\n");
 		return EXIT_SETUP;
@@ -632,6 +680,15 @@ int main(int argc, char **argv)
 		goto out;
 	close_files(&su, &res);
 	bench_print_table(stdout, &res);
+	if (o.transport == TRANSPORT_RDMA && o.op == OP_IO)
+		printf("SMB Direct: %" PRIu64 " READ/WRITE with an RDMA channel "
+		       "(payloads above %u bytes)\n",
+		       res.rdma_ops, o.rdma_threshold);
+	if (o.verify)
+		printf("verify: %" PRIu64 " bytes read back and checked%s\n",
+		       res.verified_bytes,
+		       res.failed ? "" : ", no mismatch");
+
 	if (o.json && bench_write_json(o.json, &res) != 0)
 		fprintf(stderr, "usmbd-bench: cannot write %s\n", o.json);
 	rc = res.failed ? 1 : 0;
