@@ -25,29 +25,42 @@
 #include "smb2/smb2_objects.h"
 #include "vfs/unicode.h"
 
+/* IN_OPEN and IN_CLOSE report nothing themselves: they mark where one
+ * open of a file ends, so the kernel never merges the IN_ATTRIB of a
+ * creation with that of a later SET_INFO, and created_by_open() can tell
+ * them apart. */
 #define NOTIFY_IN_MASK                                                  \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | \
-	 IN_MODIFY | IN_ONLYDIR | IN_EXCL_UNLINK)
+	 IN_MODIFY | IN_OPEN | IN_CLOSE | IN_ONLYDIR | IN_EXCL_UNLINK)
 #define NOTIFY_BUFFER_CAP (64 * 1024) /* bytes of changes one open keeps */
 #define NOTIFY_MAX_DIRS 1024	      /* directories of one WATCH_TREE */
 #define NOTIFY_MAX_DEPTH 32
 #define NOTIFY_READ_SIZE 65536
+#define NOTIFY_MAX_EVENTS (NOTIFY_READ_SIZE / sizeof(struct inotify_event))
 /* how far back an IN_ATTRIB looks for the IN_CREATE of the same name */
 #define NOTIFY_CREATE_LOOKBACK 64
 
-/* Set by the kernel on a creation: what a new file's DOS attributes and
- * times cost is part of its ADDED, not a MODIFIED of its own. */
+/* What an IN_ATTRIB may stand for: mode, times, or an xattr (DOS
+ * attributes, EAs, ACLs); inotify does not say which. */
 #define FILTER_ATTRIB                                                     \
 	(FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_LAST_WRITE |  \
 	 FILE_NOTIFY_CHANGE_LAST_ACCESS | FILE_NOTIFY_CHANGE_CREATION |   \
 	 FILE_NOTIFY_CHANGE_EA | FILE_NOTIFY_CHANGE_SECURITY)
+
+/* One inotify event, its name pointing into the read buffer. */
+struct raw_event {
+	int wd;
+	uint32_t mask, cookie;
+	const char *name;
+};
 
 struct smb2_notify_ctx {
 	struct smb2_server *srv;
 	int fd;
 	struct tevent_fd *fde;
 	struct notify_kwatch *kwatches;
-	uint8_t *buf;
+	uint8_t *buf;		  /* one read() of events */
+	struct raw_event *events; /* ... parsed */
 	/* the loop's trace callback this one chains to */
 	tevent_trace_callback_t prev_trace;
 	void *prev_trace_private;
@@ -111,8 +124,7 @@ bool notify_map_event(uint32_t in_mask, uint32_t *action, uint32_t *filter)
 		*action = FILE_ACTION_REMOVED;
 		*filter = name_filter;
 	} else if (in_mask & IN_ATTRIB) {
-		/* mode, times, xattrs (DOS attributes, EAs, ACLs): inotify
-		 * cannot tell which, so every filter that covers one */
+		/* every filter one of its causes falls under */
 		*action = FILE_ACTION_MODIFIED;
 		*filter = FILTER_ATTRIB;
 	} else if (in_mask & IN_MODIFY) {
@@ -219,8 +231,9 @@ static struct smb2_notify_ctx *ctx_get(struct smb2_server *srv)
 		return NULL;
 	ctx->srv = srv;
 	ctx->buf = talloc_array(ctx, uint8_t, NOTIFY_READ_SIZE);
+	ctx->events = talloc_array(ctx, struct raw_event, NOTIFY_MAX_EVENTS);
 	ctx->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (!ctx->buf || ctx->fd < 0) {
+	if (!ctx->buf || !ctx->events || ctx->fd < 0) {
 		LOG_WARN("change notify unavailable: inotify: %s",
 			 strerror(errno));
 		if (ctx->fd >= 0)
@@ -574,20 +587,34 @@ static void deliver(struct smb2_notify_open *no)
 
 /* ---- reading events ---- */
 
-struct raw_event {
-	int wd;
-	uint32_t mask, cookie;
-	const char *name;
-};
-
-static bool created_in_batch(const struct raw_event *ev, size_t i)
+/* Whether IN_ATTRIB event i comes from the open that created the file
+ * (its DOS attributes and times set on creation): an IN_CREATE of the
+ * name with no close of it in between. */
+static bool created_by_open(const struct raw_event *ev, size_t i)
 {
 	size_t stop = i > NOTIFY_CREATE_LOOKBACK ? i - NOTIFY_CREATE_LOOKBACK
 						 : 0;
-	for (size_t j = i; j-- > stop;)
-		if (ev[j].wd == ev[i].wd && (ev[j].mask & IN_CREATE) &&
-		    strcmp(ev[j].name, ev[i].name) == 0)
+	for (size_t j = i; j-- > stop;) {
+		if (ev[j].wd != ev[i].wd || strcmp(ev[j].name, ev[i].name))
+			continue;
+		if (ev[j].mask & IN_CREATE)
 			return true;
+		if (ev[j].mask & (IN_CLOSE | IN_MOVED_TO | IN_DELETE))
+			return false;
+	}
+	return false;
+}
+
+/* Whether IN_ATTRIB event i is the link count of a file being unlinked:
+ * the next event about the name is its IN_DELETE, with no open or close
+ * in between. A removal, not a modification. */
+static bool unlinked_with(const struct raw_event *ev, size_t n, size_t i)
+{
+	for (size_t j = i + 1; j < n && j <= i + NOTIFY_CREATE_LOOKBACK; j++) {
+		if (ev[j].wd != ev[i].wd || strcmp(ev[j].name, ev[i].name))
+			continue;
+		return ev[j].mask & IN_DELETE;
+	}
 	return false;
 }
 
@@ -674,7 +701,8 @@ static void dir_event(struct notify_dir *d, const struct raw_event *ev,
 	}
 	if (mask & (IN_MOVED_FROM | IN_MOVED_TO))
 		rename_event(d, ev, n, i, name);
-	else if (!((mask & IN_ATTRIB) && created_in_batch(ev, i)) &&
+	else if (!((mask & IN_ATTRIB) && (created_by_open(ev, i) ||
+					    unlinked_with(ev, n, i))) &&
 		 notify_map_event(mask, &action, &filter))
 		add_change(no, action, filter, name);
 	talloc_free(name);
@@ -772,11 +800,6 @@ static size_t parse_events(uint8_t *buf, size_t len, struct raw_event *ev,
 
 static void ctx_drain(struct smb2_notify_ctx *ctx)
 {
-	enum { MAX_EVENTS = NOTIFY_READ_SIZE / sizeof(struct inotify_event) };
-	struct raw_event *ev = talloc_array(ctx, struct raw_event, MAX_EVENTS);
-
-	if (!ev)
-		return;
 	for (;;) {
 		ssize_t got = read(ctx->fd, ctx->buf, NOTIFY_READ_SIZE);
 		size_t n;
@@ -784,10 +807,10 @@ static void ctx_drain(struct smb2_notify_ctx *ctx)
 			continue;
 		if (got <= 0)
 			break;
-		n = parse_events(ctx->buf, (size_t)got, ev, MAX_EVENTS);
-		handle_batch(ctx, ev, n);
+		n = parse_events(ctx->buf, (size_t)got, ctx->events,
+				 NOTIFY_MAX_EVENTS);
+		handle_batch(ctx, ctx->events, n);
 	}
-	talloc_free(ev);
 	deliver_dirty(ctx);
 }
 
