@@ -587,6 +587,7 @@ static bool create_durable_first(struct smb2_req *req, struct create_req *cr,
 	struct smb2_open *o;
 	struct vfs_stat st;
 	char *path = NULL;
+	uint32_t action;
 	int rc;
 
 	/* the name matters to a lease's reconnect (3.3.5.9.7) and to the
@@ -606,13 +607,13 @@ static bool create_durable_first(struct smb2_req *req, struct create_req *cr,
 		*status = ntstatus_from_errno(rc);
 		return true;
 	}
-	grant.oplock = smb2_open_oplock_level(o);
 	grant.has_lease = smb2_open_lease(o, &grant.lease);
-	smb2_durable_existing_rsp(o, &cr->dh, &grant.durable);
+	smb2_durable_existing_rsp(o, &cr->dh, cr->oplock, &grant.oplock,
+				  &action, &grant.durable);
 	req->msg->related_fid_p = o->persistent_id;
 	req->msg->related_fid_v = o->volatile_id;
 	req->msg->related_fid_valid = true;
-	*status = encode_response(req, o, cr, &grant, &st, FILE_OPENED);
+	*status = encode_response(req, o, cr, &grant, &st, action);
 	return true;
 }
 
@@ -708,7 +709,7 @@ static NTSTATUS create_run(struct smb2_req *req, bool retry)
 		talloc_free(o);
 		return status;
 	}
-	smb2_durable_grant(req, o, &cr.dh, grant.oplock,
+	smb2_durable_grant(req, o, &cr.dh, action, grant.oplock,
 			   grant.has_lease ? grant.lease.state : 0,
 			   &grant.durable);
 	o->client_name = talloc_strdup(o, path);

@@ -33,6 +33,7 @@ struct smb2_durable_open {
 	uint8_t create_guid[16];
 	uint8_t client_guid[16];
 	uint32_t timeout_ms;
+	uint32_t create_action; /* what a replayed CREATE reports again */
 	char *user, *domain; /* Open.DurableOwner */
 	bool anonymous;
 	bool has_app_id;
@@ -246,9 +247,6 @@ static bool keep_on_disconnect(struct smb2_open *o)
 
 	if (!e || !o->file || o->fd < 0)
 		return false;
-	/* a handle that deletes its file on close is closed (Windows) */
-	if (o->delete_on_close || o->file->delete_pending)
-		return false;
 	if (e->resilient)
 		return true;
 	if (!e->durable)
@@ -431,9 +429,12 @@ static NTSTATUS reconnect(struct smb2_req *req, const struct smb2_durable_req *d
 /* MS-SMB2 3.3.5.9.10: a CreateGuid this client used already. */
 static NTSTATUS replay_create(struct smb2_req *req,
 			      const struct smb2_durable_req *d,
+			      const struct smb2_lease_ctx *rq_lease,
+			      const struct smb2_oplock_request *rq,
 			      struct smb2_open **existing)
 {
 	struct smb2_durable_table *t = req->conn->srv->durable;
+	struct smb2_lease_ctx lease;
 
 	if (!t)
 		return NT_STATUS_OK;
@@ -450,6 +451,11 @@ static NTSTATUS replay_create(struct smb2_req *req,
 			return NT_STATUS_ACCESS_DENIED;
 		if (e->open->tcon != req->tcon)
 			return NT_STATUS_OK;
+		/* the replay must ask for the same kind of caching */
+		if (smb2_open_lease(e->open, &lease) ?
+			!rq_lease || memcmp(rq_lease->key, lease.key, 16) :
+			rq_lease && rq->level == SMB2_OPLOCK_LEVEL_LEASE)
+			return NT_STATUS_ACCESS_DENIED;
 		*existing = e->open;
 		return NT_STATUS_OK;
 	}
@@ -537,7 +543,7 @@ NTSTATUS smb2_durable_create_begin(struct smb2_req *req,
 	if (d->v1_reconnect || d->v2_reconnect)
 		return reconnect(req, d, lease, path, existing);
 	if (d->v2_request) {
-		status = replay_create(req, d, existing);
+		status = replay_create(req, d, lease, rq, existing);
 		if (!NT_STATUS_IS_OK(status) || *existing)
 			return status;
 	}
@@ -564,8 +570,9 @@ static void put_rsp(const struct smb2_durable_open *e,
 }
 
 void smb2_durable_grant(struct smb2_req *req, struct smb2_open *o,
-			const struct smb2_durable_req *d, uint8_t oplock_level,
-			uint32_t lease_state, struct smb2_durable_rsp *rsp)
+			const struct smb2_durable_req *d, uint32_t action,
+			uint8_t oplock_level, uint32_t lease_state,
+			struct smb2_durable_rsp *rsp)
 {
 	struct smb2_durable_open *e;
 	bool durable = (d->v1_request || d->v2_request) &&
@@ -578,6 +585,7 @@ void smb2_durable_grant(struct smb2_req *req, struct smb2_open *o,
 	if (!o->file || !(e = entry_get(o)) || !set_owner(e, req->session))
 		return;
 	memcpy(e->client_guid, req->conn->client_guid, 16);
+	e->create_action = action;
 	if (d->v2_request) {
 		e->has_create_guid = true;
 		memcpy(e->create_guid, d->create_guid, 16);
@@ -600,15 +608,28 @@ void smb2_durable_grant(struct smb2_req *req, struct smb2_open *o,
 
 void smb2_durable_existing_rsp(const struct smb2_open *o,
 			       const struct smb2_durable_req *d,
-			       struct smb2_durable_rsp *rsp)
+			       uint8_t requested, uint8_t *oplock,
+			       uint32_t *action, struct smb2_durable_rsp *rsp)
 {
-	/* a reconnect answers with a DH2Q context only for a v2 open; a
-	 * replayed create repeats the grant */
-	if (d->v1_reconnect || (d->v2_reconnect && !o->durable->v2)) {
-		memset(rsp, 0, sizeof(*rsp));
+	const struct smb2_durable_open *e = o->durable;
+	struct smb2_lease_ctx lease;
+	uint32_t state = 0;
+
+	*oplock = smb2_open_oplock_level(o);
+	*action = FILE_OPENED;
+	memset(rsp, 0, sizeof(*rsp));
+	/* a reconnect answers without a durable context */
+	if (d->v1_reconnect || d->v2_reconnect)
 		return;
-	}
-	put_rsp(o->durable, rsp);
+	/* a replay: what the first answer said, as far as the replay
+	 * asks for it (smbtorture smb2.replay.replay-dhv2-oplock2) */
+	*action = e->create_action;
+	if (smb2_open_lease(o, &lease))
+		state = lease.state;
+	else if (requested < *oplock)
+		*oplock = requested;
+	if (smb2_durable_grantable(*oplock, state, o->is_dir))
+		put_rsp(e, rsp);
 }
 
 NTSTATUS smb2_durable_request_resiliency(struct smb2_req *req,

@@ -116,13 +116,19 @@ NTSTATUS smb2_durable_create_begin(struct smb2_req *req,
  * (tag NULL when nothing is granted).
  */
 void smb2_durable_grant(struct smb2_req *req, struct smb2_open *o,
-			const struct smb2_durable_req *d, uint8_t oplock_level,
-			uint32_t lease_state, struct smb2_durable_rsp *rsp);
+			const struct smb2_durable_req *d, uint32_t action,
+			uint8_t oplock_level, uint32_t lease_state,
+			struct smb2_durable_rsp *rsp);
 
-/* The response context of an open found by smb2_durable_create_begin. */
+/*
+ * The answer for an open found by smb2_durable_create_begin: OplockLevel
+ * (a replay reports no more than it asks for, requested: its
+ * RequestedOplockLevel), CreateAction and the durable context.
+ */
 void smb2_durable_existing_rsp(const struct smb2_open *o,
 			       const struct smb2_durable_req *d,
-			       struct smb2_durable_rsp *rsp);
+			       uint8_t requested, uint8_t *oplock,
+			       uint32_t *action, struct smb2_durable_rsp *rsp);
 
 /*
  * conn is going away: sessions whose last channel it is keep their
