@@ -748,28 +748,35 @@ static void handle_batch(struct smb2_notify_ctx *ctx,
 	}
 }
 
+/* Completes the requests of the first open of kw's users that got
+ * changes and has requests waiting; false when there is none. */
+static bool deliver_one(struct notify_kwatch *kw)
+{
+	for (struct notify_dir *d = kw->users; d; d = d->wnext) {
+		struct smb2_notify_open *no = d->owner;
+		if (!no->dirty)
+			continue;
+		no->dirty = false;
+		if (no->waiters) {
+			deliver(no);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Completes the requests of every open that got changes. */
 static void deliver_dirty(struct smb2_notify_ctx *ctx)
 {
-	bool again = true;
+	struct notify_kwatch *kw = ctx->kwatches;
 
 	/* delivering completes requests, which never frees a watch, but
 	 * restart the walk anyway so the lists are never walked stale */
-	while (again) {
-		again = false;
-		for (struct notify_kwatch *kw = ctx->kwatches; kw && !again;
-		     kw = kw->next)
-			for (struct notify_dir *d = kw->users; d; d = d->wnext) {
-				struct smb2_notify_open *no = d->owner;
-				if (!no->dirty)
-					continue;
-				no->dirty = false;
-				if (no->waiters) {
-					deliver(no);
-					again = true;
-					break;
-				}
-			}
+	while (kw) {
+		if (deliver_one(kw))
+			kw = ctx->kwatches;
+		else
+			kw = kw->next;
 	}
 }
 
