@@ -12,7 +12,8 @@
 # the server's counters that show the payload moved by RDMA READ/WRITE
 # into and out of registered buffers, not inline in messages.
 # Options (-e): SIZE_MB (default 64), BUILD_DIR, TRANSPORTS ("tcp rxe
-# siw"), KSMBD=0 (skip ksmbd), BENCH_ARGS (extra usmbd-bench options),
+# siw"), KSMBD=0 (skip ksmbd), MULTICHANNEL=0 (skip the two-channel run
+# on rxe), BENCH (the usmbd-bench binary), BENCH_ARGS (extra options),
 # SHOW_LOG=1.
 set -u
 
@@ -28,7 +29,7 @@ TCP_PORT=4455
 RDMA_PORT=5445
 RXE_IP=${RXE1_IP:-10.99.1.2}
 SIW_IP=${SIW1_IP:-10.99.2.2}
-BENCH=$BUILD_DIR/bench/usmbd-bench
+BENCH=${BENCH:-$BUILD_DIR/bench/usmbd-bench}
 PASSED=0
 FAILED=0
 pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
@@ -43,13 +44,13 @@ D=$(mktemp -d /tmp/usmbd-bench.XXXXXX)
 LOG=$D/server.log
 declare -A MBS # "server transport rw" -> MB/s
 
-# bench SERVER TRANSPORT RW IP PORT: one usmbd-bench run, its total MB/s
-# recorded; the data check is part of the read run.
+# bench SERVER TRANSPORT RW IP PORT [OPTION...]: one usmbd-bench run, its
+# total MB/s recorded; the data check is part of the read run.
 bench() {
 	local server=$1 t=$2 rw=$3 ip=$4 port=$5 out rc
 	local args=(-H "$ip" -p "$port" -U "$USER_NAME%$USER_PASS" -s share
 		--rw "$rw" -b 1M -d 8 --bytes "${SIZE_MB}M"
-		--file-size "${SIZE_MB}M" --verify -q ${BENCH_ARGS:-})
+		--file-size "${SIZE_MB}M" --verify -q ${BENCH_ARGS:-} "${@:6}")
 	[ "$t" = tcp ] || args+=(--transport rdma)
 	out=$(timeout 300 "$BENCH" "${args[@]}" 2>&1)
 	rc=$?
@@ -134,7 +135,7 @@ for t in $TRANSPORTS; do
 		( for _ in $(seq 100); do
 			"$BUILD_DIR/server/usmbd-ctl" --config "$D/usmbd.conf" \
 				status >"$D/ctl.tmp" 2>&1
-			grep -q 'transport=rdma' "$D/ctl.tmp" &&
+			grep -qE 'rdma_(read|write)_bytes=[1-9]' "$D/ctl.tmp" &&
 				mv "$D/ctl.tmp" "$D/ctl-$t" && break
 			sleep 0.1
 		done ) &
@@ -144,6 +145,18 @@ for t in $TRANSPORTS; do
 	[ "$t" != tcp ] && wait "$ctl_pid"
 	rm -f "$D/share/usmbd-bench.0"
 done
+
+# Multichannel: two SMB Direct connections bound to one session
+# (MS-SMB2 3.2.4.2.3), both moving payload by RDMA.
+if have_dev rxe && [ "${MULTICHANNEL:-1}" = 1 ]; then
+	if bench usmbd rxe-2ch write "$RXE_IP" "$RDMA_PORT" --channels 2; then
+		check "usmbd, rxe-2ch: two connections bound to one session" \
+			grep -q '2 connections bound to one session' \
+			"$D/bench-usmbd.log"
+		bench usmbd rxe-2ch read "$RXE_IP" "$RDMA_PORT" --channels 2
+	fi
+	rm -f "$D/share/usmbd-bench.0"
+fi
 
 kill "$SERVER_PID" 2>/dev/null
 wait "$SERVER_PID" 2>/dev/null
@@ -220,7 +233,7 @@ echo
 echo "# seq 1 MiB QD 8, ${SIZE_MB} MiB, verified; MB/s (ratio to usmbd tcp)"
 printf '# %-8s %-9s %20s %20s\n' server transport write read
 for s in usmbd ksmbd; do
-	for t in $TRANSPORTS; do
+	for t in $TRANSPORTS rxe-2ch; do
 		w=${MBS["$s $t write"]:-}
 		r=${MBS["$s $t read"]:-}
 		[ -n "$w$r" ] || continue
