@@ -94,19 +94,24 @@ static NTSTATUS parse_contexts(struct smb2_req *req, uint32_t off,
 		}
 		case SMB2_SIGNING_CAPABILITIES: {
 			uint16_t n = wire_rd_u16(&d);
-			bool gmac = false, cmac = false;
+			bool gmac = false, cmac = false, hmac = false;
 			if (res->have_signing || n == 0)
 				return NT_STATUS_INVALID_PARAMETER;
 			for (uint16_t k = 0; k < n; k++) {
 				uint16_t a = wire_rd_u16(&d);
 				gmac |= a == SMB2_SIGN_AES_GMAC;
 				cmac |= a == SMB2_SIGN_AES_CMAC;
+				hmac |= a == SMB2_SIGN_HMAC_SHA256;
 			}
 			if (d.err)
 				return NT_STATUS_INVALID_PARAMETER;
 			res->have_signing = true;
-			res->sign_alg_id = gmac ? SMB2_SIGN_AES_GMAC
+			/* ours, in order of preference, among the client's;
+			 * CMAC, the 3.x default, when it offered none of them
+			 * (MS-SMB2 3.3.5.4) */
+			res->sign_alg_id = gmac	  ? SMB2_SIGN_AES_GMAC
 					   : cmac ? SMB2_SIGN_AES_CMAC
+					   : hmac ? SMB2_SIGN_HMAC_SHA256
 						  : SMB2_SIGN_AES_CMAC;
 			break;
 		}

@@ -356,11 +356,16 @@ static NTSTATUS bind_channel(struct smb2_req *req,
 	size_t out_len = 0;
 	NTSTATUS st;
 
+	if (req->hdr.session_id == 0)
+		return NT_STATUS_INVALID_PARAMETER;
+	/* a GMAC session only ever binds GMAC channels (as Windows
+	 * answers, before anything else) */
+	if (s && smb2_signing_alg_for(s, NULL) == SMB2_SIGN_AES_GMAC &&
+	    conn->sign_alg != SMB2_SIGN_AES_GMAC)
+		return NT_STATUS_REQUEST_OUT_OF_SEQUENCE;
 	if (conn->dialect < SMB2_DIALECT_300 ||
 	    !(conn->server_capabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL))
 		return NT_STATUS_REQUEST_NOT_ACCEPTED;
-	if (req->hdr.session_id == 0)
-		return NT_STATUS_INVALID_PARAMETER;
 	if (!s) {
 		s = smb2_session_lookup_global(conn->srv, req->hdr.session_id);
 		if (!s)
@@ -373,21 +378,28 @@ static NTSTATUS bind_channel(struct smb2_req *req,
 			return NT_STATUS_NOT_SUPPORTED;
 		return NT_STATUS_ACCESS_DENIED; /* bad signature */
 	}
-	if (memcmp(s->client_guid, conn->client_guid, 16) != 0)
-		return NT_STATUS_USER_SESSION_DELETED;
 	if (!req->signed_in)
 		return NT_STATUS_INVALID_PARAMETER;
 	ch = smb2_channel_find(s, conn);
 	if (ch && ch->ready)
 		return NT_STATUS_REQUEST_NOT_ACCEPTED;
-	if (s->dialect < SMB2_DIALECT_300)
-		return NT_STATUS_ACCESS_DENIED;
-	if (s->dialect != conn->dialect)
+	/* the signing algorithms must agree where GMAC is involved; the
+	 * checks come in the order Windows answers them */
+	enum smb2_sign_alg sess_alg = smb2_signing_alg_for(s, NULL);
+	if (sess_alg == SMB2_SIGN_AES_GMAC &&
+	    conn->sign_alg != SMB2_SIGN_AES_GMAC)
+		return NT_STATUS_REQUEST_OUT_OF_SEQUENCE;
+	if (conn->sign_alg == SMB2_SIGN_AES_GMAC &&
+	    sess_alg != SMB2_SIGN_AES_GMAC)
+		return NT_STATUS_NOT_SUPPORTED;
+	if (s->dialect != conn->dialect ||
+	    memcmp(s->client_guid, conn->client_guid, 16) != 0)
 		return NT_STATUS_INVALID_PARAMETER;
 	if (conn->dialect == SMB2_DIALECT_311 &&
-	    (conn->sign_alg != s->conn->sign_alg ||
-	     conn->cipher != s->conn->cipher))
+	    conn->cipher != s->conn->cipher)
 		return NT_STATUS_INVALID_PARAMETER;
+	if (req->bad_bind_signature)
+		return NT_STATUS_ACCESS_DENIED;
 	if (!ch) {
 		/* Windows allows 32 channels per session */
 		if (s->n_channels >= SMB2_MAX_CHANNELS ||

@@ -53,6 +53,7 @@ static const struct {
 };
 
 static void msg_continue(struct smb2_msg *msg, struct smb2_req *from);
+static void capture_ids(struct smb2_req *req);
 
 /* ---- connection lifecycle ---- */
 
@@ -228,9 +229,7 @@ static int build_element(TALLOC_CTX *owner, struct smb2_req *req,
 	if (!encrypting && req_should_sign(req, &sess)) {
 		uint8_t sig[16];
 		hdr[16] |= SMB2_FLAGS_SIGNED;
-		if (smb2_signature_compute(sess->dialect >= SMB2_DIALECT_300
-						   ? conn->sign_alg
-						   : SMB2_SIGN_HMAC_SHA256,
+		if (smb2_signature_compute(smb2_signing_alg_for(sess, conn),
 					   smb2_signing_key_for(sess, conn), iov, n,
 					   sig) == 0)
 			memcpy(hdr + SMB2_SIGNATURE_OFFSET, sig, 16);
@@ -411,7 +410,10 @@ static void req_send_interim(struct smb2_req *req)
 {
 	if (req->async || req->done)
 		return;
-	smb2_req_refresh(req);
+	if (req->in_handler)
+		capture_ids(req); /* the handler itself went async */
+	else
+		smb2_req_refresh(req);
 	req->async = true;
 	req->async_id = req->conn->next_async_id++;
 	flush_responses(req->msg, req);
@@ -560,14 +562,13 @@ static NTSTATUS check_binding(struct smb2_req *req, uint64_t sid)
 
 	if (!s || s->state != SMB2_SESSION_VALID || s->anonymous)
 		return NT_STATUS_OK; /* the handler answers */
+	/* the handler judges dialects before the signature, as Windows
+	 * does, so a mismatch gets its own status */
 	if (req->hdr.flags & SMB2_FLAGS_SIGNED) {
-		enum smb2_sign_alg alg = s->dialect >= SMB2_DIALECT_300
-						 ? s->conn->sign_alg
-						 : SMB2_SIGN_HMAC_SHA256;
-		if (!smb2_signature_check(alg, smb2_signing_key_for(s, conn),
-					  &iov, 1))
-			return NT_STATUS_ACCESS_DENIED;
+		enum smb2_sign_alg alg = smb2_signing_alg_for(s, conn);
 		req->signed_in = true;
+		req->bad_bind_signature = !smb2_signature_check(
+			alg, smb2_signing_key_for(s, conn), &iov, 1);
 	}
 	req->session = s;
 	return NT_STATUS_OK;
@@ -610,22 +611,19 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 	    !req->msg->encrypted) {
 		struct iovec iov = { (void *)req->in.p, req->in.len };
 		bool signed_flag = req->hdr.flags & SMB2_FLAGS_SIGNED;
-		enum smb2_sign_alg alg = s->dialect >= SMB2_DIALECT_300
-						 ? conn->sign_alg
-						 : SMB2_SIGN_HMAC_SHA256;
+		enum smb2_sign_alg alg = smb2_signing_alg_for(s, conn);
 		if (signed_flag) {
 			if (!smb2_signature_check(alg,
 						  smb2_signing_key_for(s, conn),
 						  &iov, 1)) {
-				/* a forged or damaged message: drop it and
-				 * the connection it came on (MS-SMB2
-				 * 3.3.5.2.4) */
+				/* a forged or damaged message is not carried
+				 * out (MS-SMB2 3.3.5.2.4: ACCESS_DENIED, as
+				 * Windows answers and clients expect) */
 				LOG_WARN("%s: bad signature on %s, mid %llu",
 					 conn->peer,
 					 smb2_command_name(req->hdr.command),
 					 (unsigned long long)
 						 req->hdr.message_id);
-				smb2_conn_terminate(conn, "bad signature");
 				return NT_STATUS_ACCESS_DENIED;
 			}
 			req->signed_in = true;

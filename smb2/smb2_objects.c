@@ -163,6 +163,18 @@ bool smb2_channel_drop(struct smb2_session *s, struct smb2_conn *conn)
 	return false;
 }
 
+enum smb2_sign_alg smb2_signing_alg_for(struct smb2_session *s,
+					struct smb2_conn *conn)
+{
+	struct smb2_channel *ch = conn ? smb2_channel_find(s, conn) : NULL;
+
+	if (s->dialect < SMB2_DIALECT_300)
+		return SMB2_SIGN_HMAC_SHA256;
+	if (ch && ch->ready)
+		return conn->sign_alg;
+	return s->conn ? s->conn->sign_alg : SMB2_SIGN_AES_CMAC;
+}
+
 const uint8_t *smb2_signing_key_for(struct smb2_session *s,
 				    struct smb2_conn *conn)
 {

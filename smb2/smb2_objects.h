@@ -70,6 +70,10 @@ struct smb2_channel *smb2_channel_new(struct smb2_session *s,
 /* Removes conn's channel from s; frees s when it was the last one.
  * Returns true when s was freed. */
 bool smb2_channel_drop(struct smb2_session *s, struct smb2_conn *conn);
+/* The algorithm that signs for s on conn: the connection's once conn is
+ * a ready channel of s (or conn is NULL: the session's own). */
+enum smb2_sign_alg smb2_signing_alg_for(struct smb2_session *s,
+					struct smb2_conn *conn);
 /* The key that signs on conn: the channel's, or the session's. */
 const uint8_t *smb2_signing_key_for(struct smb2_session *s,
 				    struct smb2_conn *conn);

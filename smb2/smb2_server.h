@@ -317,6 +317,7 @@ struct smb2_req {
 	struct smb2_session *sign_with; /* sign the response with this */
 	struct smb2_session *free_after; /* LOGOFF: freed once answered */
 	struct smb2_channel *bind_channel; /* binding: hash its reply */
+	bool bad_bind_signature; /* binding request failed verification */
 	NTSTATUS status;
 	uint16_t credits_granted;
 	bool done;

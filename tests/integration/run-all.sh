@@ -9,8 +9,8 @@
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SERVER=${SERVER:-usmbd}
-SUITES=${*:-"smbclient impacket encryption multichannel smbtorture garbage
-	attack"}
+SUITES=${*:-"smbclient impacket encryption multichannel smbtorture signing
+	garbage attack"}
 PY=/usr/bin/python3
 passed=0
 failed=0
@@ -22,6 +22,8 @@ for suite in $SUITES; do
 	encryption) cmd=("$HERE/test_encryption.sh") limit=300 ;;
 	multichannel) cmd=("$HERE/test_multichannel.sh") limit=300 ;;
 	smbtorture) cmd=("$HERE/test_smbtorture.sh") limit=900 ;;
+	signing) cmd=(env ITEST_SIGNING=required "$HERE/test_smbtorture.sh"
+		smb2.session-require-signing) limit=300 ;;
 	garbage) cmd=("$PY" "$HERE/test_garbage.py") limit=300 ;;
 	attack) cmd=("$PY" "$HERE/test_attack.py") limit=300 ;;
 	*)

@@ -4,8 +4,8 @@
 Runs against a server that requires signing (ITEST_SIGNING=required is
 set when the suite starts its own server):
   - a signed request with one bit flipped (header, body), and one with the
-    signature zeroed: the request is not carried out and the connection
-    is dropped (or the request refused);
+    signature zeroed: the request is not carried out; it is refused with
+    ACCESS_DENIED (MS-SMB2 3.3.5.2.4) or the connection is dropped;
   - a replayed signed request (same MessageId): the connection is dropped;
   - requests naming a session that does not exist: USER_SESSION_DELETED;
   - forged transform (encryption) headers: the connection is dropped;
@@ -116,6 +116,21 @@ def raw_sock(c):
     return c.getSMBServer()._NetBIOSSession.get_socket()
 
 
+def refused_or_dropped(sock):
+    """ACCESS_DENIED (MS-SMB2 3.3.5.2.4) or a dropped connection."""
+    sock.settimeout(5.0)
+    try:
+        data = sock.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+    if not data:
+        return True
+    return len(data) >= 16 and \
+        struct.unpack("<I", data[12:16])[0] == 0xC0000022
+
+
 def tampered(label, mutate):
     c = connect()
     s3 = c.getSMBServer()
@@ -125,11 +140,12 @@ def tampered(label, mutate):
     mutate(data)
     sock = raw_sock(c)
     sock.sendall(nbss(bytes(data)))
-    gone = dropped(sock)
+    refused = refused_or_dropped(sock)
+    time.sleep(0.2)
     made = os.path.exists(os.path.join(SRV.share_dir, name))
-    C.check("%s: not carried out, connection dropped" % label,
-            gone and not made,
-            "dropped=%s file created=%s" % (gone, made))
+    C.check("%s: not carried out, refused or dropped" % label,
+            refused and not made,
+            "refused=%s file created=%s" % (refused, made))
 
 
 def flip_header_bit(d):

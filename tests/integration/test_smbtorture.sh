@@ -33,7 +33,8 @@ NOTIFY_TESTS="smb2.notify.valid-req smb2.notify.tcon smb2.notify.dir
 	smb2.notify.rmdir3 smb2.notify.rmdir4 smb2.notify.handle-permissions"
 DEFAULT_TESTS="smb2.connect smb2.read smb2.getinfo smb2.setinfo smb2.dir
 	smb2.rename smb2.delete-on-close-perms smb2.create smb2.compound
-	smb2.credits smb2.lock smb2.ioctl smb2.streams smb2.timestamps $OPLOCK_TESTS $NOTIFY_TESTS"
+	smb2.credits smb2.lock smb2.ioctl smb2.streams smb2.timestamps smb2.session smb2.multichannel.generic smb2.multichannel.oplocks.test1
+	smb2.multichannel.leases.test1 $OPLOCK_TESTS $NOTIFY_TESTS"
 TESTS=${*:-$DEFAULT_TESTS}
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-240}
 
