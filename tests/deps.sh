@@ -4,7 +4,8 @@
 # Usage: tests/deps.sh [build|test]
 set -euo pipefail
 build_pkgs=(build-essential meson ninja-build pkg-config libtalloc-dev
-	libtevent-dev libssl-dev uuid-dev libcmocka-dev)
+	libtevent-dev libssl-dev uuid-dev libcmocka-dev librdmacm-dev
+	libibverbs-dev)
 test_pkgs=(smbclient samba samba-testsuite python3-impacket attr clang
 	libclang-rt-14-dev)
 pkgs=("${build_pkgs[@]}")
