@@ -395,6 +395,7 @@ NTSTATUS smb2_cmd_read(struct smb2_req *req)
 	o = smb2_open_lookup_at(req, 16);
 	if (!o)
 		return NT_STATUS_FILE_CLOSED;
+	smb2_replay_note(req, o);
 	if (o->pipe)
 		return read_pipe(req, o, length);
 	if (o->fd < 0 || o->is_dir)

@@ -29,6 +29,16 @@ enum smb2_replay_count smb2_replay_admit(struct smb2_replay_state *st,
 	return how;
 }
 
+enum smb2_replay_count smb2_replay_admit_read(struct smb2_replay_state *st,
+					      uint16_t seq)
+{
+	uint16_t diff = (uint16_t)(seq - st->channel_sequence);
+
+	if (diff > 0x7fff)
+		return SMB2_REPLAY_UNCOUNTED;
+	return smb2_replay_admit(st, seq, false);
+}
+
 void smb2_replay_done(struct smb2_replay_state *st, uint16_t seq)
 {
 	if (seq == st->channel_sequence && st->outstanding > 0)
@@ -53,10 +63,11 @@ static int token_destructor(struct replay_token *t)
 	return 0;
 }
 
-NTSTATUS smb2_replay_check(struct smb2_req *req, struct smb2_open *o)
+static NTSTATUS admit(struct smb2_req *req, struct smb2_open *o, bool modify)
 {
 	uint16_t seq = (uint16_t)(req->hdr.status & 0xffff);
 	bool replay = req->hdr.flags & SMB2_FLAGS_REPLAY_OPERATION;
+	enum smb2_replay_count how;
 	struct replay_token *t;
 
 	/* ChannelSequence exists from 3.0 on; before, the field is Status */
@@ -71,12 +82,26 @@ NTSTATUS smb2_replay_check(struct smb2_req *req, struct smb2_open *o)
 	t = talloc_zero(req, struct replay_token);
 	if (!t)
 		return NT_STATUS_NO_MEMORY;
-	if (smb2_replay_admit(o->replay, seq, replay) == SMB2_REPLAY_REFUSED) {
+	how = modify ? smb2_replay_admit(o->replay, seq, replay)
+		     : smb2_replay_admit_read(o->replay, seq);
+	if (how == SMB2_REPLAY_REFUSED || how == SMB2_REPLAY_UNCOUNTED) {
 		talloc_free(t);
-		return NT_STATUS_FILE_NOT_AVAILABLE;
+		return how == SMB2_REPLAY_REFUSED ? NT_STATUS_FILE_NOT_AVAILABLE
+						  : NT_STATUS_OK;
 	}
 	t->seq = seq;
 	smb2_open_watch(&t->watch, o);
 	talloc_set_destructor(t, token_destructor);
 	return NT_STATUS_OK;
+}
+
+NTSTATUS smb2_replay_check(struct smb2_req *req, struct smb2_open *o)
+{
+	return admit(req, o, true);
+}
+
+void smb2_replay_note(struct smb2_req *req, struct smb2_open *o)
+{
+	/* a READ that cannot be counted (no memory) just goes on */
+	(void)admit(req, o, false);
 }

@@ -38,6 +38,10 @@ enum smb2_replay_count {
  */
 enum smb2_replay_count smb2_replay_admit(struct smb2_replay_state *st,
 					 uint16_t seq, bool replay_flag);
+/* The same for a request that changes nothing (READ): it moves the open
+ * to a newer sequence too but is never refused (UNCOUNTED when stale). */
+enum smb2_replay_count smb2_replay_admit_read(struct smb2_replay_state *st,
+					      uint16_t seq);
 
 /* The request counted under seq has finished (pure). */
 void smb2_replay_done(struct smb2_replay_state *st, uint16_t seq);
@@ -48,5 +52,7 @@ void smb2_replay_done(struct smb2_replay_state *st, uint16_t seq);
  * stays counted until it is freed (after its response has gone).
  */
 NTSTATUS smb2_replay_check(struct smb2_req *req, struct smb2_open *o);
+/* Called by READ: notes a newer ChannelSequence; never refuses. */
+void smb2_replay_note(struct smb2_req *req, struct smb2_open *o);
 
 #endif

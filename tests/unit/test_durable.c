@@ -185,6 +185,15 @@ static void test_replay_sequence(void **state)
 	assert_int_equal(smb2_replay_admit(&st, 0, false), SMB2_REPLAY_NEWER);
 	assert_int_equal(smb2_replay_admit(&st, 0x8000, false),
 			 SMB2_REPLAY_REFUSED);
+	/* a READ with a newer sequence moves the open on; a stale one
+	 * is neither refused nor counted */
+	st = (struct smb2_replay_state){ .channel_sequence = 1 };
+	assert_int_equal(smb2_replay_admit_read(&st, 2), SMB2_REPLAY_NEWER);
+	assert_int_equal(st.channel_sequence, 2);
+	assert_int_equal(smb2_replay_admit_read(&st, 1),
+			 SMB2_REPLAY_UNCOUNTED);
+	assert_int_equal(smb2_replay_admit(&st, 1, false),
+			 SMB2_REPLAY_REFUSED);
 }
 
 int main(void)
