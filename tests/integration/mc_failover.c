@@ -10,6 +10,7 @@
  * Exit status: 0 passed, 1 failed, 77 the server cannot bind channels.
  */
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,8 @@ int main(int argc, char **argv)
 				"PASSWORD [MIB]\n");
 		return 2;
 	}
+	/* writing to the channel shut down must fail, not kill us */
+	signal(SIGPIPE, SIG_IGN);
 	r->ev = tevent_context_init(r);
 	r->size = (size_t)(argc > 6 ? atoi(argv[6]) : 16) << 20;
 	r->n_chunks = (unsigned)((r->size + CHUNK - 1) / CHUNK);

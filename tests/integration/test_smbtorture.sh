@@ -43,8 +43,9 @@ REPLAY_TESTS="smb2.replay.replay-commands smb2.replay.replay-regular
 	smb2.replay.replay-dhv2-lease1 smb2.replay.replay-dhv2-lease2
 	smb2.replay.replay-dhv2-lease3 smb2.replay.replay-dhv2-lease-oplock
 	smb2.replay.replay3 smb2.replay.replay4 smb2.replay.replay7"
+# smb2.notify.session-reconnect needs PreviousSessionId (3.3.5.5.3)
 DEFAULT_TESTS="$DEFAULT_TESTS smb2.durable-open smb2.durable-v2-open
-	$REPLAY_TESTS"
+	$REPLAY_TESTS smb2.notify.session-reconnect"
 TESTS=${*:-$DEFAULT_TESTS}
 TORTURE_TIMEOUT=${TORTURE_TIMEOUT:-240}
 
