@@ -162,6 +162,41 @@ void smbd_conn_receives_posted(struct smbd_conn_state *st, uint32_t n,
 	act->timer_ms = next_timer(st);
 }
 
+/*
+ * The receive a negotiate message arrived in is consumed; false (and the
+ * connection failed) when neither the phase nor the role expects one: the
+ * listening side takes requests, the initiator responses.
+ */
+static bool negotiate_receive(struct smbd_conn_state *st, bool initiator,
+			      struct smbd_actions *act)
+{
+	if (st->phase != SMBD_PHASE_NEGOTIATE || st->recv_posted == 0 ||
+	    st->initiator != initiator) {
+		fail(st, act, SMBD_DISC_PROTOCOL);
+		return false;
+	}
+	st->recv_posted--;
+	return true;
+}
+
+/* MS-SMBD 3.1.5.6, 3.1.5.7: what both roles take from the peer's
+ * negotiate message. */
+static void adopt_peer_limits(struct smbd_conn_state *st,
+			      uint16_t credits_requested,
+			      uint32_t preferred_send_size,
+			      uint32_t max_receive_size,
+			      uint32_t max_fragmented_size)
+{
+	st->max_receive_size =
+		min_u32(st->cfg.max_receive_size, preferred_send_size);
+	if (st->max_receive_size < SMBD_MIN_RECEIVE_SIZE)
+		st->max_receive_size = SMBD_MIN_RECEIVE_SIZE;
+	st->max_send_size = min_u32(st->cfg.max_send_size, max_receive_size);
+	st->max_fragmented_send_size = max_fragmented_size;
+	st->recv_credit_target = (uint16_t)min_u32(credits_requested,
+						   st->cfg.receive_credit_max);
+}
+
 void smbd_conn_negotiate(struct smbd_conn_state *st, const uint8_t *p,
 			 size_t len, uint64_t now_ms, struct smbd_actions *act)
 {
@@ -170,12 +205,8 @@ void smbd_conn_negotiate(struct smbd_conn_state *st, const uint8_t *p,
 	actions_begin(st, act);
 	if (st->phase == SMBD_PHASE_DISCONNECTED)
 		return;
-	if (st->phase != SMBD_PHASE_NEGOTIATE || st->recv_posted == 0 ||
-	    st->initiator) {
-		fail(st, act, SMBD_DISC_PROTOCOL);
+	if (!negotiate_receive(st, false, act))
 		return;
-	}
-	st->recv_posted--;
 
 	/* MS-SMBD 3.1.5.6: too short to be a request: no response at all */
 	if (!NT_STATUS_IS_OK(smbd_negotiate_req_decode(p, len, &req))) {
@@ -196,15 +227,8 @@ void smbd_conn_negotiate(struct smbd_conn_state *st, const uint8_t *p,
 		return;
 	}
 
-	st->max_receive_size =
-		min_u32(st->cfg.max_receive_size, req.preferred_send_size);
-	if (st->max_receive_size < SMBD_MIN_RECEIVE_SIZE)
-		st->max_receive_size = SMBD_MIN_RECEIVE_SIZE;
-	st->max_send_size =
-		min_u32(st->cfg.max_send_size, req.max_receive_size);
-	st->max_fragmented_send_size = req.max_fragmented_size;
-	st->recv_credit_target = (uint16_t)min_u32(req.credits_requested,
-						   st->cfg.receive_credit_max);
+	adopt_peer_limits(st, req.credits_requested, req.preferred_send_size,
+			  req.max_receive_size, req.max_fragmented_size);
 	st->last_recv_ms = now_ms;
 
 	request_receives(st, act);
@@ -499,12 +523,8 @@ void smbd_conn_negotiate_response_recv(struct smbd_conn_state *st,
 	actions_begin(st, act);
 	if (st->phase == SMBD_PHASE_DISCONNECTED)
 		return;
-	if (st->phase != SMBD_PHASE_NEGOTIATE || st->recv_posted == 0 ||
-	    !st->initiator) {
-		fail(st, act, SMBD_DISC_PROTOCOL);
+	if (!negotiate_receive(st, true, act))
 		return;
-	}
-	st->recv_posted--;
 	if (!NT_STATUS_IS_OK(smbd_negotiate_rsp_decode(p, len, &rsp))) {
 		fail(st, act, SMBD_DISC_PROTOCOL);
 		return;
@@ -513,15 +533,8 @@ void smbd_conn_negotiate_response_recv(struct smbd_conn_state *st,
 		fail(st, act, SMBD_DISC_NEGOTIATE_FAILED);
 		return;
 	}
-	st->recv_credit_target = (uint16_t)min_u32(rsp.credits_requested,
-						   st->cfg.receive_credit_max);
-	st->max_receive_size =
-		min_u32(st->cfg.max_receive_size, rsp.preferred_send_size);
-	if (st->max_receive_size < SMBD_MIN_RECEIVE_SIZE)
-		st->max_receive_size = SMBD_MIN_RECEIVE_SIZE;
-	st->max_send_size =
-		min_u32(st->cfg.max_send_size, rsp.max_receive_size);
-	st->max_fragmented_send_size = rsp.max_fragmented_size;
+	adopt_peer_limits(st, rsp.credits_requested, rsp.preferred_send_size,
+			  rsp.max_receive_size, rsp.max_fragmented_size);
 	st->max_read_write_size = min_u32(st->cfg.max_read_write_size,
 					  rsp.max_read_write_size);
 	st->send_credits = rsp.credits_granted;
