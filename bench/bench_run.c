@@ -28,7 +28,7 @@ struct slot {
 	bool is_read;
 	unsigned file;
 	uint64_t off;
-	uint8_t *buf;		     /* --verify over an inline transport */
+	uint8_t *buf; /* --verify over an inline transport */
 	struct smb2c_rdma_buf *rbuf; /* RDMA channel: the slot's own buffer */
 	struct smb2c_fid meta_fid; /* create-close: the open being closed */
 	char meta_name[64];

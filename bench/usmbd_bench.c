@@ -331,7 +331,7 @@ static int connect_channel(struct setup *su, struct bench_chan *bc)
 		fprintf(stderr, "usmbd-bench: cannot connect to %s port %u%s: "
 				"%s\n",
 			o->host, o->port,
-			o->transport == TRANSPORT_RDMA ? " over SMB Direct" : "",
+			o->transport == TRANSPORT_RDMA ? " (SMB Direct)" : "",
 			why ? why : strerror(-rc));
 		return -1;
 	}
@@ -681,8 +681,9 @@ int main(int argc, char **argv)
 	close_files(&su, &res);
 	bench_print_table(stdout, &res);
 	if (o.transport == TRANSPORT_RDMA && o.op == OP_IO)
-		printf("SMB Direct: %" PRIu64 " READ/WRITE with an RDMA channel "
-		       "(payloads above %u bytes)\n",
+		printf("SMB Direct: %" PRIu64
+		       " READ/WRITE with an RDMA channel (payloads above %u "
+		       "bytes)\n",
 		       res.rdma_ops, o.rdma_threshold);
 	if (o.verify)
 		printf("verify: %" PRIu64 " bytes read back and checked%s\n",
