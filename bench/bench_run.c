@@ -370,12 +370,19 @@ int64_t bench_pattern_check(const uint8_t *buf, uint32_t len, unsigned file,
 	return -1;
 }
 
-/* The slot's buffers: a registered one when payloads go by RDMA, a plain
- * one when --verify needs the data. */
-static int slot_buffers(struct run_state *r, struct slot *s)
+/* Slot index of channel bc, with its buffers: a registered one when
+ * payloads go by RDMA, a plain one when --verify needs the data. */
+static int slot_buffers(struct run_state *r, struct slot *s,
+			struct bench_chan *bc, unsigned index)
 {
 	const struct bench_opts *o = r->o;
-	struct smb2c_transport *t = s->bc->t;
+	struct smb2c_transport *t = bc->t;
+
+	s->run = r;
+	s->bc = bc;
+	s->index = index;
+	snprintf(s->meta_name, sizeof(s->meta_name), "usmbd-bench-meta.%u.%u",
+		 bc->index, index);
 
 	if (r->use_rdma) {
 		s->rbuf = t->ops->rdma_buf_new(t, s, o->bs);
@@ -405,6 +412,7 @@ int bench_run(struct tevent_context *ev, const struct bench_opts *o,
 {
 	struct run_state *r = talloc_zero(NULL, struct run_state);
 	struct rusage ru0, ru1;
+	struct slot **slots;
 	uint64_t t_end;
 
 	if (!r)
@@ -423,31 +431,32 @@ int bench_run(struct tevent_context *ev, const struct bench_opts *o,
 	/* encrypted traffic keeps its data inline (MS-SMB2 3.3.5.12) */
 	r->use_rdma = o->transport == TRANSPORT_RDMA && o->op == OP_IO &&
 		      o->bs > o->rdma_threshold && !res->encrypted;
+	/* every slot and its buffers first: registering memory is set-up,
+	 * not part of the measured run */
+	slots = talloc_array(r, struct slot *, res->n_chans * o->qd);
+	for (unsigned i = 0; slots && i < res->n_chans * o->qd; i++) {
+		struct slot *s = talloc_zero(r, struct slot);
+
+		if (!s || slot_buffers(r, s, &res->chans[i / o->qd],
+				       i % o->qd) != 0) {
+			if (res->error[0])
+				fprintf(stderr, "usmbd-bench: %s\n",
+					res->error);
+			talloc_free(r);
+			return -ENOMEM;
+		}
+		slots[i] = s;
+	}
+	if (!slots) {
+		talloc_free(r);
+		return -ENOMEM;
+	}
 	getrusage(RUSAGE_SELF, &ru0);
 	r->t0_ns = now_ns();
 	r->stop_ns = r->t0_ns + (uint64_t)(o->seconds * 1e9);
 	r->last_progress_ns = r->t0_ns;
-	for (unsigned c = 0; c < res->n_chans; c++) {
-		for (unsigned q = 0; q < o->qd; q++) {
-			struct slot *s = talloc_zero(r, struct slot);
-
-			if (!s) {
-				talloc_free(r);
-				return -ENOMEM;
-			}
-			s->run = r;
-			s->bc = &res->chans[c];
-			s->index = q;
-			if (slot_buffers(r, s) != 0) {
-				res->failed = true;
-				talloc_free(r);
-				return -ENOMEM;
-			}
-			snprintf(s->meta_name, sizeof(s->meta_name),
-				 "usmbd-bench-meta.%u.%u", c, q);
-			slot_next(s);
-		}
-	}
+	for (unsigned i = 0; i < res->n_chans * o->qd; i++)
+		slot_next(slots[i]);
 	/* progress on runs long enough to want it */
 	if (!o->quiet && (o->bytes || o->seconds >= 5))
 		tevent_add_timer(ev, r, tevent_timeval_current_ofs(1, 0),
