@@ -17,19 +17,32 @@
 #define NBSS_SESSION_MESSAGE 0x00
 #define NBSS_KEEPALIVE 0x85
 
+/*
+ * Receive: one read() fills a staging buffer with as many messages as the
+ * socket holds, so a client with many small requests in flight costs one
+ * system call per batch, not two per message. A message too big to be
+ * worth staging is read straight into its own buffer once its first bytes
+ * have been staged.
+ */
+#define RECV_STAGE_SIZE (64 * 1024)
+#define RECV_DIRECT_MIN (16 * 1024)
+/* iovecs gathered into one writev() from the whole send queue */
+#define SEND_BATCH_IOV 256
+
 struct tcp_listener {
 	int fd;
 	struct smb2_server *srv;
 	struct tevent_fd *fde;
 };
 
+/* One queued message: a talloc child of its owner, freed with it. */
 struct tcp_send {
 	struct tcp_send *next;
-	struct iovec *iov;
+	void *owner; /* NULL: the entry is its own allocation */
 	int iovcnt;
 	int done_iov; /* first iov not yet fully sent */
 	uint8_t nbss[NBSS_HDR];
-	void *owner;
+	struct iovec iov[]; /* the NBSS header, then the message */
 };
 
 struct tcp_conn {
@@ -39,13 +52,15 @@ struct tcp_conn {
 	struct smb2_server *srv;
 	struct tevent_fd *fde;
 	struct smb2_conn *smb;
-	/* receive state: header, then body straight into its buffer */
-	uint8_t hdr[NBSS_HDR];
-	size_t hdr_got;
+	/* staged bytes: [stage_start, stage_end) not yet handed out */
+	uint8_t *stage;
+	size_t stage_start, stage_end;
+	/* a large message being read straight into its buffer */
 	uint8_t *buf;
 	size_t need, got;
-	/* send queue */
+	/* send queue, written out once per loop iteration */
 	struct tcp_send *sq_head, *sq_tail;
+	struct tevent_immediate *flush_im;
 	bool dead;
 	struct tevent_immediate *free_im;
 	/* receive deadline for a message that started arriving */
@@ -55,6 +70,8 @@ struct tcp_conn {
 };
 
 static struct tcp_conn *all_conns;
+
+static int flush_queue(struct tcp_conn *c);
 
 static void conn_free_now(struct tevent_context *ev,
 			  struct tevent_immediate *im, void *private_data)
@@ -68,6 +85,10 @@ static void tcp_disconnect(void *transport, const char *why)
 
 	if (c->dead)
 		return;
+	/* what was queued before the drop would have gone out at once
+	 * without the batching: give it its chance */
+	if (c->sq_head && strcmp(why, "peer closed") != 0)
+		(void)flush_queue(c);
 	c->dead = true;
 	if (strcmp(why, "peer closed") != 0)
 		LOG_INFO("%s: connection dropped: %s",
@@ -78,17 +99,56 @@ static void tcp_disconnect(void *transport, const char *why)
 	tevent_schedule_immediate(c->free_im, c->srv->ev, conn_free_now, c);
 }
 
-/* Writes as much of the queue as the socket takes. -errno on failure. */
-static int flush_queue(struct tcp_conn *c)
+static void send_free(struct tcp_send *s)
+{
+	talloc_free(s->owner ? s->owner : s);
+}
+
+/* Takes n written bytes off the head of the queue. */
+static void queue_advance(struct tcp_conn *c, size_t n)
 {
 	while (c->sq_head) {
 		struct tcp_send *s = c->sq_head;
-		int cnt = s->iovcnt - s->done_iov;
+
+		while (s->done_iov < s->iovcnt) {
+			struct iovec *v = &s->iov[s->done_iov];
+			if (n < v->iov_len) {
+				v->iov_base = (uint8_t *)v->iov_base + n;
+				v->iov_len -= n;
+				return;
+			}
+			n -= v->iov_len;
+			s->done_iov++;
+		}
+		c->sq_head = s->next;
+		if (!c->sq_head)
+			c->sq_tail = NULL;
+		send_free(s);
+	}
+}
+
+/*
+ * Writes as much of the queue as the socket takes, several messages per
+ * writev(). -errno on failure.
+ */
+static int flush_queue(struct tcp_conn *c)
+{
+	struct iovec iov[SEND_BATCH_IOV];
+
+	while (c->sq_head) {
+		size_t total = 0;
+		int cnt = 0;
 		ssize_t n;
 
-		if (cnt > IOV_MAX)
-			cnt = IOV_MAX;
-		n = writev(c->fd, s->iov + s->done_iov, cnt);
+		for (struct tcp_send *s = c->sq_head;
+		     s && cnt < SEND_BATCH_IOV; s = s->next) {
+			for (int i = s->done_iov;
+			     i < s->iovcnt && cnt < SEND_BATCH_IOV; i++) {
+				iov[cnt] = s->iov[i];
+				total += iov[cnt++].iov_len;
+			}
+		}
+		n = writev(c->fd, iov, cnt);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -96,27 +156,9 @@ static int flush_queue(struct tcp_conn *c)
 				break;
 			return -errno;
 		}
-		while (n > 0) {
-			struct iovec *v = &s->iov[s->done_iov];
-			if ((size_t)n >= v->iov_len) {
-				n -= (ssize_t)v->iov_len;
-				v->iov_len = 0;
-				s->done_iov++;
-			} else {
-				v->iov_base = (uint8_t *)v->iov_base + n;
-				v->iov_len -= (size_t)n;
-				n = 0;
-			}
-		}
-		while (s->done_iov < s->iovcnt && s->iov[s->done_iov].iov_len == 0)
-			s->done_iov++;
-		if (s->done_iov < s->iovcnt)
-			continue;
-		c->sq_head = s->next;
-		if (!c->sq_head)
-			c->sq_tail = NULL;
-		talloc_free(s->owner);
-		talloc_free(s);
+		queue_advance(c, (size_t)n);
+		if ((size_t)n < total)
+			break; /* the socket is full: wait until writable */
 	}
 	if (c->sq_head)
 		TEVENT_FD_WRITEABLE(c->fde);
@@ -125,52 +167,65 @@ static int flush_queue(struct tcp_conn *c)
 	return 0;
 }
 
+static void flush_soon(struct tevent_context *ev, struct tevent_immediate *im,
+		       void *private_data)
+{
+	struct tcp_conn *c = private_data;
+	int rc;
+
+	if (c->dead)
+		return;
+	rc = flush_queue(c);
+	if (rc != 0)
+		tcp_disconnect(c, strerror(-rc));
+}
+
+/*
+ * Queues a message. The queue is written when the loop comes round (or
+ * the socket turns writable), so the responses that complete in one loop
+ * iteration leave in one system call.
+ */
 static int tcp_send_msg(void *transport, const struct iovec *iov, int iovcnt,
 			void *owner)
 {
 	struct tcp_conn *c = transport;
 	struct tcp_send *s;
 	size_t total = 0;
-	int rc;
 
 	if (c->dead) {
 		talloc_free(owner);
 		return -ENOTCONN;
 	}
-	s = talloc_zero(c, struct tcp_send);
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (total > 0xffffff) {
+		talloc_free(owner);
+		return -EMSGSIZE;
+	}
+	s = talloc_size(owner ? owner : c,
+			sizeof(*s) + (size_t)(iovcnt + 1) * sizeof(s->iov[0]));
 	if (!s) {
 		talloc_free(owner);
 		return -ENOMEM;
 	}
-	s->iov = talloc_array(s, struct iovec, iovcnt + 1);
-	if (!s->iov) {
-		talloc_free(s);
-		talloc_free(owner);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < iovcnt; i++) {
-		s->iov[i + 1] = iov[i];
-		total += iov[i].iov_len;
-	}
-	if (total > 0xffffff) {
-		talloc_free(s);
-		talloc_free(owner);
-		return -EMSGSIZE;
-	}
+	talloc_set_name_const(s, "struct tcp_send");
+	s->next = NULL;
+	s->owner = owner;
+	s->iovcnt = iovcnt + 1;
+	s->done_iov = 0;
 	put_be32(s->nbss, (uint32_t)total);
 	s->iov[0].iov_base = s->nbss;
 	s->iov[0].iov_len = NBSS_HDR;
-	s->iovcnt = iovcnt + 1;
-	s->owner = talloc_steal(s, owner);
-	if (c->sq_tail)
+	memcpy(&s->iov[1], iov, (size_t)iovcnt * sizeof(*iov));
+	if (c->sq_tail) {
+		/* a flush is scheduled or waits for the socket already */
 		c->sq_tail->next = s;
-	else
-		c->sq_head = s;
-	c->sq_tail = s;
-	if (c->sq_head != s)
-		return 0; /* the writable handler will get to it */
-	rc = flush_queue(c);
-	return rc;
+		c->sq_tail = s;
+		return 0;
+	}
+	c->sq_head = c->sq_tail = s;
+	tevent_schedule_immediate(c->flush_im, c->srv->ev, flush_soon, c);
+	return 0;
 }
 
 static const struct smb2_transport_ops tcp_ops = {
@@ -178,6 +233,12 @@ static const struct smb2_transport_ops tcp_ops = {
 	.disconnect = tcp_disconnect,
 	.name = "tcp",
 };
+
+/* Whether part of a message has arrived and the rest has not. */
+static bool recv_partial(const struct tcp_conn *c)
+{
+	return c->buf != NULL || c->stage_end > c->stage_start;
+}
 
 static void arm_recv_deadline(struct tcp_conn *c);
 
@@ -187,12 +248,12 @@ static void recv_deadline(struct tevent_context *ev, struct tevent_timer *te,
 	struct tcp_conn *c = private_data;
 
 	c->recv_timer = NULL;
-	if (c->hdr_got > 0 && c->msgs_done == c->timer_msgs) {
+	if (recv_partial(c) && c->msgs_done == c->timer_msgs) {
 		tcp_disconnect(c, "message not completed before the receive "
 				  "timeout");
 		return;
 	}
-	if (c->hdr_got > 0)
+	if (recv_partial(c))
 		arm_recv_deadline(c);
 }
 
@@ -203,7 +264,7 @@ static void recv_deadline(struct tevent_context *ev, struct tevent_timer *te,
  */
 static void arm_recv_deadline(struct tcp_conn *c)
 {
-	if (c->recv_timer || c->hdr_got == 0)
+	if (c->recv_timer || !recv_partial(c))
 		return;
 	c->timer_msgs = c->msgs_done;
 	c->recv_timer = tevent_add_timer(
@@ -212,17 +273,85 @@ static void arm_recv_deadline(struct tcp_conn *c)
 		recv_deadline, c);
 }
 
+static void deliver(struct tcp_conn *c, uint8_t *buf, size_t len)
+{
+	c->msgs_done++;
+	smb2_conn_recv(c->smb, buf, len);
+}
+
+/*
+ * Hands out the complete messages in the stage, in order; a large one that
+ * is not complete yet gets its own buffer for the rest. false when the
+ * connection was dropped.
+ */
+static bool parse_stage(struct tcp_conn *c)
+{
+	while (!c->dead && c->stage_end - c->stage_start >= NBSS_HDR) {
+		const uint8_t *h = c->stage + c->stage_start;
+		size_t avail = c->stage_end - c->stage_start - NBSS_HDR;
+		uint32_t len = get_be32(h) & 0xffffff;
+		uint8_t *buf;
+
+		if (h[0] == NBSS_KEEPALIVE) {
+			c->stage_start += NBSS_HDR;
+			continue;
+		}
+		if (h[0] != NBSS_SESSION_MESSAGE) {
+			tcp_disconnect(c, "not an NBSS session message");
+			return false;
+		}
+		if (len > smb2_conn_max_recv(c->smb)) {
+			tcp_disconnect(c, "message larger than allowed");
+			return false;
+		}
+		if (len == 0) {
+			c->stage_start += NBSS_HDR;
+			continue;
+		}
+		if (avail < len && len < RECV_DIRECT_MIN)
+			break; /* the rest comes into the stage */
+		buf = talloc_array(c, uint8_t, len);
+		if (!buf) {
+			tcp_disconnect(c, "out of memory");
+			return false;
+		}
+		if (avail < len) {
+			memcpy(buf, h + NBSS_HDR, avail);
+			c->buf = buf;
+			c->need = len;
+			c->got = avail;
+			c->stage_start = c->stage_end = 0;
+			break;
+		}
+		memcpy(buf, h + NBSS_HDR, len);
+		c->stage_start += NBSS_HDR + len;
+		deliver(c, buf, len);
+	}
+	if (c->stage_start == c->stage_end)
+		c->stage_start = c->stage_end = 0;
+	return !c->dead;
+}
+
 /* Reads what is available; hands complete messages to the SMB2 layer. */
 static void tcp_readable(struct tcp_conn *c)
 {
 	for (int rounds = 0; rounds < 16 && !c->dead; rounds++) {
+		size_t want;
 		ssize_t n;
 
-		if (c->hdr_got < NBSS_HDR) {
-			n = read(c->fd, c->hdr + c->hdr_got,
-				 NBSS_HDR - c->hdr_got);
+		if (c->buf) {
+			want = c->need - c->got;
+			n = read(c->fd, c->buf + c->got, want);
 		} else {
-			n = read(c->fd, c->buf + c->got, c->need - c->got);
+			if (c->stage_start > 0) {
+				/* the start of a message: move it to the front */
+				memmove(c->stage, c->stage + c->stage_start,
+					c->stage_end - c->stage_start);
+				c->stage_end -= c->stage_start;
+				c->stage_start = 0;
+			}
+			want = RECV_STAGE_SIZE - c->stage_end;
+			n = read(c->fd, c->stage + c->stage_end, want);
 		}
 		if (n == 0) {
 			tcp_disconnect(c, "peer closed");
@@ -231,54 +360,31 @@ static void tcp_readable(struct tcp_conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				tcp_disconnect(c, strerror(errno));
-			else
-				arm_recv_deadline(c);
-			return;
+				return;
+			}
+			break;
 		}
-		if (c->hdr_got < NBSS_HDR) {
-			c->hdr_got += (size_t)n;
-			if (c->hdr_got < NBSS_HDR)
-				continue;
-			uint32_t len = get_be32(c->hdr) & 0xffffff;
-			if (c->hdr[0] == NBSS_KEEPALIVE) {
-				c->hdr_got = 0;
-				continue;
+		if (c->buf) {
+			c->got += (size_t)n;
+			if (c->got == c->need) {
+				uint8_t *buf = c->buf;
+				c->buf = NULL;
+				deliver(c, buf, c->need);
 			}
-			if (c->hdr[0] != NBSS_SESSION_MESSAGE) {
-				tcp_disconnect(c, "not an NBSS session message");
+		} else {
+			c->stage_end += (size_t)n;
+			if (!parse_stage(c))
 				return;
-			}
-			if (len > smb2_conn_max_recv(c->smb)) {
-				tcp_disconnect(c, "message larger than allowed");
-				return;
-			}
-			if (len == 0) {
-				c->hdr_got = 0;
-				continue;
-			}
-			c->buf = talloc_array(c, uint8_t, len);
-			if (!c->buf) {
-				tcp_disconnect(c, "out of memory");
-				return;
-			}
-			c->need = len;
-			c->got = 0;
-			continue;
 		}
-		c->got += (size_t)n;
-		if (c->got < c->need)
-			continue;
-		uint8_t *buf = c->buf;
-		size_t len = c->need;
-		c->buf = NULL;
-		c->hdr_got = 0;
-		c->need = c->got = 0;
-		c->msgs_done++;
-		smb2_conn_recv(c->smb, buf, len);
+		/* a short read drained the socket: the loop says when more
+		 * has come, without a read() that fails with EAGAIN */
+		if ((size_t)n < want)
+			break;
 	}
-	arm_recv_deadline(c);
+	if (!c->dead)
+		arm_recv_deadline(c);
 }
 
 static void tcp_fd_handler(struct tevent_context *ev, struct tevent_fd *fde,
@@ -301,8 +407,15 @@ static void tcp_fd_handler(struct tevent_context *ev, struct tevent_fd *fde,
 
 static int tcp_conn_destructor(struct tcp_conn *c)
 {
-	/* free the SMB2 state first: it may still queue sends */
+	/* unsent messages go first (their owners may live under the SMB2
+	 * state); then the SMB2 state, which may still try to send */
 	c->dead = true;
+	while (c->sq_head) {
+		struct tcp_send *s = c->sq_head;
+		c->sq_head = s->next;
+		send_free(s);
+	}
+	c->sq_tail = NULL;
 	TALLOC_FREE(c->smb);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -385,9 +498,11 @@ static void tcp_accept_handler(struct tevent_context *ev,
 		c->fd = fd;
 		c->srv = srv;
 		c->free_im = tevent_create_immediate(c);
+		c->flush_im = tevent_create_immediate(c);
+		c->stage = talloc_array(c, uint8_t, RECV_STAGE_SIZE);
 		c->fde = tevent_add_fd(ev, c, fd, TEVENT_FD_READ,
 				       tcp_fd_handler, c);
-		if (!c->fde || !c->free_im) {
+		if (!c->fde || !c->free_im || !c->flush_im || !c->stage) {
 			close(fd);
 			talloc_free(c);
 			continue;
