@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "smb2/brlock.h"
+#include "smb2/lease.h"
 #include "smb2/replay.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
@@ -407,8 +408,10 @@ NTSTATUS smb2_cmd_lock(struct smb2_req *req)
 	}
 	if (els[0].flags & SMB2_LOCKFLAG_UNLOCK)
 		status = do_unlocks(o->file, o, els, count);
-	else
+	else {
+		smb2_break_for_write(o); /* level II oplocks break on a lock */
 		status = do_locks(req, o, els, count, seq);
+	}
 	talloc_free(els);
 	if (!NT_STATUS_IS_OK(status))
 		return status;

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "smb2/brlock.h"
 #include "smb2/ipc.h"
+#include "smb2/lease.h"
 #include "smb2/replay.h"
 #include "smb2/smb2_dispatch.h"
 #include "smb2/smb2_objects.h"
@@ -421,6 +423,9 @@ NTSTATUS smb2_cmd_read(struct smb2_req *req)
 		wire_wr_zero(w, 13);
 		return NT_STATUS_OK;
 	}
+	/* MS-FSA 2.1.5.2: another open's exclusive lock blocks reads */
+	if (!NT_STATUS_IS_OK(smb2_brlock_check_rw(o, offset, length, false)))
+		return NT_STATUS_FILE_LOCK_CONFLICT;
 	job = talloc_zero(req, struct io_job);
 	if (!job)
 		return NT_STATUS_NO_MEMORY;
@@ -507,6 +512,7 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	}
 	if (!(o->access_mask & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return NT_STATUS_ACCESS_DENIED;
+	smb2_break_for_write(o); /* other opens' read caches go stale */
 	if (length > req->conn->max_write ||
 	    (info.p == NULL &&
 	     !wire_slice_at(&req->in, data_off, length, &data)))
@@ -519,6 +525,9 @@ NTSTATUS smb2_cmd_write(struct smb2_req *req)
 	}
 	if (offset > INT64_MAX || length > INT64_MAX - offset)
 		return NT_STATUS_INVALID_PARAMETER;
+	/* MS-FSA 2.1.5.3: any lock of another open blocks writes */
+	if (!NT_STATUS_IS_OK(smb2_brlock_check_rw(o, offset, length, true)))
+		return NT_STATUS_FILE_LOCK_CONFLICT;
 	job = talloc_zero(req, struct io_job);
 	if (!job)
 		return NT_STATUS_NO_MEMORY;

@@ -12,12 +12,15 @@
 
 #include "smb2/ntacl.h"
 #include "smb2/replay.h"
+#include "smb2/lease.h"
 #include "smb2/smb2_info.h"
 #include "smb2/smb2_objects.h"
 #include "smb2/smb2_server.h"
-#include "vfs/unicode.h"
 #include "smb2/streams.h"
 #include "smb2/wtime.h"
+#include "vfs/unicode.h"
+
+static void set_info_resume(struct smb2_req *req);
 
 static NTSTATUS errno_status(int rc)
 {
@@ -132,6 +135,7 @@ static NTSTATUS set_size(struct smb2_open *o,
 		return NT_STATUS_ACCESS_DENIED;
 	if (o->is_dir)
 		return NT_STATUS_INVALID_PARAMETER;
+	smb2_break_for_write(o);
 	switch (si->cls) {
 	case FSCC_FILE_END_OF_FILE_INFORMATION:
 		rc = vfs_truncate(o->fd, si->value);
@@ -468,6 +472,10 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *o,
 	case FSCC_FILE_DISPOSITION_INFORMATION_EX:
 		return set_disposition(o, &si);
 	case FSCC_FILE_RENAME_INFORMATION:
+		/* other opens' handle caches break first (MS-FSA 2.1.5.14.11) */
+		status = smb2_break_for_rename(req, o, set_info_resume);
+		if (!NT_STATUS_IS_OK(status))
+			return status;
 		status = set_rename(o, &si);
 		break;
 	default:
@@ -475,6 +483,15 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *o,
 	}
 	keep_user_change_time(o);
 	return status;
+}
+
+/* Runs a SET_INFO again once the breaks it waited for are done. */
+static void set_info_resume(struct smb2_req *req)
+{
+	NTSTATUS st = smb2_cmd_set_info(req);
+
+	if (!NT_STATUS_EQUAL(st, SMB2_STATUS_ASYNC))
+		smb2_req_complete(req, st);
 }
 
 NTSTATUS smb2_cmd_set_info(struct smb2_req *req)
