@@ -130,6 +130,8 @@ static const struct conf_option conf_options[] = {
 	GLOBAL_OPT("max credits", OPT_UINT, "8192", 16, 8192, max_credits),
 	GLOBAL_OPT("receive timeout", OPT_UINT, "30", 1, 3600,
 		   receive_timeout),
+	GLOBAL_OPT("session lifetime", OPT_UINT, "0", 0, 31536000,
+		   session_lifetime),
 	GLOBAL_OPT("failed logon delay ms", OPT_UINT, "500", 0, 60000,
 		   logon_delay_ms),
 	SHARE_OPT("path", OPT_PATH, NULL, 0, 0, path),

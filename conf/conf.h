@@ -67,6 +67,7 @@ struct usmbd_conf {
 	uint32_t max_credits;	   /* credit window per connection */
 	uint32_t receive_timeout;  /* seconds to finish a started message */
 	uint32_t logon_delay_ms;   /* first failed-logon delay, doubles */
+	uint32_t session_lifetime; /* seconds until reauthentication; 0 never */
 	struct conf_share *shares;  /* IPC$ is always present, added last */
 	size_t n_shares;
 };

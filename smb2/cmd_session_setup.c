@@ -91,6 +91,14 @@ static NTSTATUS spnego_final(struct smb2_req *req, struct auth_state *as,
 	return NT_STATUS_OK;
 }
 
+/* 'session lifetime': when the session must reauthenticate. */
+static void set_lifetime(struct smb2_session *s)
+{
+	uint32_t life = s->srv->conf->session_lifetime;
+
+	s->expires = life ? smb2_now_seconds() + life : 0;
+}
+
 static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 				 struct auth_state *as,
 				 const struct ntlmssp_auth_result *res,
@@ -126,6 +134,7 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 		return st;
 	if (reauth) {
 		s->state = SMB2_SESSION_VALID;
+		set_lifetime(s);
 		TALLOC_FREE(s->ntlmssp);
 		req->session = s;
 		if (s->encrypt_data)
@@ -172,6 +181,7 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s,
 			req->sign_with = s;
 	}
 	s->state = SMB2_SESSION_VALID;
+	set_lifetime(s);
 	TALLOC_FREE(s->ntlmssp);
 	req->session = s;
 	smb2_conn_handshake_done(conn);

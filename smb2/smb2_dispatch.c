@@ -518,6 +518,14 @@ static void handle_cancel(struct smb2_req *req)
 
 /* ---- per element checks (MS-SMB2 3.3.5.2) ---- */
 
+time_t smb2_now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /* Size the CreditCharge must cover for the commands that move data. */
 static uint64_t payload_size(const struct smb2_req *req)
 {
@@ -597,17 +605,22 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 		return is_related(req) ? NT_STATUS_INVALID_PARAMETER
 				       : NT_STATUS_USER_SESSION_DELETED;
 	}
+	if (s->state == SMB2_SESSION_VALID && s->expires &&
+	    smb2_now_seconds() >= s->expires)
+		s->state = SMB2_SESSION_EXPIRED; /* 'session lifetime' over */
 	if (s->state == SMB2_SESSION_EXPIRED &&
 	    req->hdr.command != SMB2_OP_SESSION_SETUP &&
-	    req->hdr.command != SMB2_OP_LOGOFF)
+	    req->hdr.command != SMB2_OP_LOGOFF &&
+	    req->hdr.command != SMB2_OP_CLOSE &&
+	    req->hdr.command != SMB2_OP_LOCK)
 		return NT_STATUS_NETWORK_SESSION_EXPIRED;
-	if (s->state == SMB2_SESSION_VALID && s->encrypt_data &&
+	if (s->state != SMB2_SESSION_IN_PROGRESS && s->encrypt_data &&
 	    !req->msg->encrypted) {
 		/* MS-SMB2 3.3.5.2.9: refused, and the answer is encrypted */
 		req->session = s;
 		return NT_STATUS_ACCESS_DENIED;
 	}
-	if (s->state == SMB2_SESSION_VALID && !s->anonymous &&
+	if (s->state != SMB2_SESSION_IN_PROGRESS && !s->anonymous &&
 	    !req->msg->encrypted) {
 		struct iovec iov = { (void *)req->in.p, req->in.len };
 		bool signed_flag = req->hdr.flags & SMB2_FLAGS_SIGNED;
@@ -633,7 +646,8 @@ static NTSTATUS check_session(struct smb2_req *req, unsigned needs)
 			return NT_STATUS_ACCESS_DENIED;
 		}
 	}
-	if (s->state != SMB2_SESSION_VALID &&
+	/* an expired session got here only for LOGOFF, CLOSE or LOCK */
+	if (s->state == SMB2_SESSION_IN_PROGRESS &&
 	    req->hdr.command != SMB2_OP_SESSION_SETUP) {
 		if (needs & NEED_SESSION)
 			return NT_STATUS_USER_SESSION_DELETED;
@@ -799,7 +813,9 @@ static bool decrypt_msg(struct smb2_msg *msg)
 		return false;
 	}
 	s = smb2_session_lookup(conn, th.session_id);
-	if (!s || s->state != SMB2_SESSION_VALID || s->anonymous) {
+	/* an expired session still takes LOGOFF, CLOSE, LOCK and its
+	 * reauthentication, encrypted as before (MS-SMB2 3.3.5.2.9) */
+	if (!s || s->state == SMB2_SESSION_IN_PROGRESS || s->anonymous) {
 		smb2_conn_terminate(conn, "encrypted message for no session");
 		return false;
 	}

@@ -6,6 +6,8 @@
 
 /* Asks the transport to drop the connection (once). */
 void smb2_conn_terminate(struct smb2_conn *conn, const char *why);
+/* Monotonic clock, seconds (session lifetimes). */
+time_t smb2_now_seconds(void);
 /* A session has been set up: stop the handshake deadline. */
 void smb2_conn_handshake_done(struct smb2_conn *conn);
 /* The SMB1 multi-protocol NEGOTIATE (MS-SMB2 3.3.5.3.1). */

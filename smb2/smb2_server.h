@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <talloc.h>
 #include <tevent.h>
 
@@ -213,6 +214,7 @@ struct smb2_session {
 	uint32_t next_tree_id;
 	unsigned n_opens;
 	bool encrypt_data;	 /* every message encrypted (MS-SMB2 3.3.1.8) */
+	time_t expires;		 /* CLOCK_MONOTONIC seconds; 0: never */
 	uint64_t nonce_counter;	 /* transform nonces, unique per key */
 };
 

@@ -160,6 +160,7 @@ itest_start_usmbd() {
 		  log level = 2
 		  # the suites try wrong passwords on purpose: keep their wait short
 		  failed logon delay ms = 20
+		  session lifetime = ${ITEST_SESSION_LIFETIME:-0}
 
 		[share]
 		  path = $ITEST_DIR/share

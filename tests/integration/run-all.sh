@@ -10,7 +10,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SERVER=${SERVER:-usmbd}
 SUITES=${*:-"smbclient impacket encryption multichannel smbtorture signing
-	garbage attack"}
+	expiry garbage attack"}
 PY=/usr/bin/python3
 passed=0
 failed=0
@@ -26,6 +26,7 @@ for suite in $SUITES; do
 		smb2.session-require-signing) limit=300 ;;
 	garbage) cmd=("$PY" "$HERE/test_garbage.py") limit=300 ;;
 	attack) cmd=("$PY" "$HERE/test_attack.py") limit=300 ;;
+	expiry) cmd=("$PY" "$HERE/test_expiry.py") limit=120 ;;
 	*)
 		echo "not ok - unknown suite $suite"
 		failed=$((failed + 1))
