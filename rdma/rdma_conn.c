@@ -602,7 +602,7 @@ static void cq_readable(struct tevent_context *ev, struct tevent_fd *fde,
 	do {
 		n = ibv_poll_cq(c->cq, SMBD_POLL_BATCH, wc);
 		if (n < 0) {
-			smbd_disconnect(c, "polling the completion queue failed");
+			smbd_disconnect(c, "polling the CQ failed");
 			return;
 		}
 		for (int i = 0; i < n; i++)

@@ -33,7 +33,7 @@ struct smbd_counters {
 	uint64_t sends, recvs;	    /* data transfer messages */
 	uint64_t credits_granted;   /* receive credits we granted */
 	uint64_t credits_received;  /* send credits the peer granted us */
-	uint64_t credits_used;	    /* send credits spent (one a message) */
+	uint64_t credits_used;	    /* send credits spent */
 	uint64_t credit_waits;	    /* times a send waited for a credit */
 	uint64_t invalidations;	    /* SEND_WITH_INV sent */
 };

@@ -11,7 +11,8 @@
 # working.
 # Options (-e): SIZE_MB (default 128), BUILD_DIR, TRANSPORTS ("rxe siw"),
 # IO_TIMEOUT (seconds per copy), LOG_LEVEL, SERVER_LOG (where the server
-# logs), SHOW_LOG=1 (server log and cifs messages even on success).
+# logs), CHECK_SIGN_SEAL=1 (see below), SHOW_LOG=1 (server log and cifs
+# messages even on success).
 set -u
 
 SIZE_MB=${SIZE_MB:-128}
@@ -117,7 +118,7 @@ for t in $TRANSPORTS; do
 		sha256sum | cut -d' ' -f1)
 	check "$t: read back, checksum" test "$got" = "$want"
 	check "$t: unlink" rm "$MNT/f-$t"
-	umount "$MNT"
+	timeout 60 umount "$MNT" || umount -f "$MNT"
 	check "$t: second connection closed" wait_closed "$dev" 2
 	wr=$(counter "$dev" "rdma write")
 	check "$t: read payload went by RDMA WRITE ($wr bytes)" \
@@ -125,6 +126,36 @@ for t in $TRANSPORTS; do
 	sent=$(counter "$dev" "inline sent")
 	check "$t: inline sends stayed small ($sent bytes)" \
 		test "$sent" -lt $((size / 16))
+done
+
+# Signing and encryption over SMB Direct (CHECK_SIGN_SEAL=1): the client
+# then moves data inline, in signed or encrypted messages. Off by default:
+# Debian's 6.1 client corrupts the pages of large signed inline writes
+# (ksmbd rejects them just the same) and sends encrypted writes larger than
+# the server's MaxFragmentedSize.
+sign_seal=
+[ "${CHECK_SIGN_SEAL:-0}" = 1 ] && sign_seal="sign seal"
+small=$((8 * 1048576))
+head -c "$small" "$D/payload" >"$D/small"
+small_sum=$(sha256sum <"$D/small" | cut -d' ' -f1)
+for extra in $sign_seal; do
+	opts=vers=3.1.1,rdma,username=$USER_NAME,password=$USER_PASS,$extra
+	if ! timeout 120 mount -t cifs "//$RXE_IP/share" "$MNT" -o "$opts"; then
+		fail "rxe, $extra: mount -o rdma,$extra"
+		continue
+	fi
+	check "rxe, $extra: write 8 MiB" timeout "$IO_TIMEOUT" \
+		dd if="$D/small" of="$MNT/f-$extra" bs=1M conv=fsync status=none
+	timeout 60 umount "$MNT" || umount -f "$MNT"
+	if timeout 120 mount -t cifs "//$RXE_IP/share" "$MNT" -o "$opts"; then
+		got=$(timeout "$IO_TIMEOUT" dd if="$MNT/f-$extra" bs=1M \
+			status=none | sha256sum | cut -d' ' -f1)
+		check "rxe, $extra: read back, checksum" test "$got" = "$small_sum"
+		rm -f "$MNT/f-$extra"
+		timeout 60 umount "$MNT" || umount -f "$MNT"
+	else
+		fail "rxe, $extra: remount"
+	fi
 done
 
 # An RDMA channel on a TCP connection: STATUS_INVALID_PARAMETER, and the
@@ -202,7 +233,7 @@ echo "$out" | grep -qE '^(ok|not ok) ' || FAILED=$((FAILED + 1))
 kill "$SERVER_PID" 2>/dev/null
 wait "$SERVER_PID" 2>/dev/null
 check "server exits cleanly" \
-	test -z "$(grep -iE 'AddressSanitizer|runtime error' "$LOG")"
+	test -z "$(grep -iE 'Sanitizer|runtime error' "$LOG")"
 grep 'SMB Direct connection on .* closed' "$LOG" |
 	sed 's/^.*usmbd\[info\] /# /'
 if [ "$FAILED" != 0 ] || [ "${SHOW_LOG:-0}" = 1 ]; then
