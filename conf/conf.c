@@ -61,6 +61,7 @@ enum opt_type {
 	OPT_LISTEN,
 	OPT_SIGNING,
 	OPT_ENCRYPT,
+	OPT_IFACES,
 	OPT_LOG_LEVEL,
 	OPT_NETBIOS_NAME,
 };
@@ -105,6 +106,7 @@ static const struct conf_option conf_options[] = {
 	GLOBAL_OPT("smb encrypt", OPT_ENCRYPT, "off", 0, 2, smb_encrypt),
 	GLOBAL_OPT("server multi channel support", OPT_BOOL, "yes", 0, 0,
 		   multichannel),
+	GLOBAL_OPT("interfaces", OPT_IFACES, "", 0, 0, ifaces),
 	GLOBAL_OPT("log level", OPT_LOG_LEVEL, "info", 0, 3, log_level),
 	GLOBAL_OPT("max connections", OPT_UINT, "1024", 1, 65536,
 		   max_connections),
@@ -398,6 +400,98 @@ static int parse_signing(struct parser *p, const struct conf_option *opt,
 static const char *const encrypt_names[] = { "off", "desired", "required",
 					     "inherit" };
 
+/*
+ * interfaces = NAME[;speed=SIZE][;rss=yes|no][;rdma=yes|no], ...
+ * (speed in bits per second, with K/M/G suffixes meaning 10^3/6/9).
+ */
+static int parse_iface_token(struct parser *p, const struct conf_option *opt,
+			     char *tok, struct conf_iface *out)
+{
+	char *save = NULL, *part = strtok_r(tok, ";", &save);
+
+	out->rss = -1;
+	out->rdma = -1;
+	out->speed = 0;
+	if (!part || !*part || strlen(part) >= 16)
+		return perr(p, p->line, "'%s': bad interface name '%s'",
+			    opt->name, part ? part : "");
+	out->name = talloc_strdup(p->conf, part);
+	if (!out->name)
+		return -ENOMEM;
+	while ((part = strtok_r(NULL, ";", &save)) != NULL) {
+		char *eq = strchr(part, '=');
+		const char *v;
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		v = eq + 1;
+		if (strcasecmp(part, "speed") == 0) {
+			char *end;
+			unsigned long long n = strtoull(v, &end, 10);
+			uint64_t mul = 1;
+			if (end == v)
+				goto bad;
+			if (*end == 'K' || *end == 'k')
+				mul = 1000ull, end++;
+			else if (*end == 'M' || *end == 'm')
+				mul = 1000000ull, end++;
+			else if (*end == 'G' || *end == 'g')
+				mul = 1000000000ull, end++;
+			if (*end || n == 0 || n > UINT64_MAX / mul)
+				goto bad;
+			out->speed = n * mul;
+		} else if (strcasecmp(part, "rss") == 0 ||
+			   strcasecmp(part, "rdma") == 0) {
+			int b;
+			if (strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+				b = 1;
+			else if (strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0)
+				b = 0;
+			else
+				goto bad;
+			if (strcasecmp(part, "rss") == 0)
+				out->rss = b;
+			else
+				out->rdma = b;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	return perr(p, p->line,
+		    "'%s': '%s' is not speed=N[K|M|G], rss=yes|no or "
+		    "rdma=yes|no",
+		    opt->name, part);
+}
+
+static int parse_ifaces(struct parser *p, const struct conf_option *opt,
+			void *base, const char *value)
+{
+	struct usmbd_conf *conf = base;
+	char *copy = talloc_strdup(p->tmp, value), *tok, *save = NULL;
+	int ret;
+
+	if (!copy)
+		return -ENOMEM;
+	conf->ifaces = NULL;
+	conf->n_ifaces = 0;
+	for (tok = strtok_r(copy, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		struct conf_iface *l = talloc_realloc(
+			p->conf, conf->ifaces, struct conf_iface,
+			conf->n_ifaces + 1);
+		if (!l)
+			return -ENOMEM;
+		conf->ifaces = l;
+		ret = parse_iface_token(p, opt, tok, &l[conf->n_ifaces]);
+		if (ret != 0)
+			return ret;
+		conf->n_ifaces++;
+	}
+	return 0;
+}
+
 static int parse_encrypt(struct parser *p, const struct conf_option *opt,
 			 void *base, const char *value)
 {
@@ -602,6 +696,24 @@ static char *format_value(TALLOC_CTX *ctx, const struct conf_option *opt,
 		return talloc_strdup(ctx, *(const enum conf_signing *)field ==
 						  CONF_SIGNING_REQUIRED ?
 					  "required" : "auto");
+	case OPT_IFACES:
+		out = talloc_strdup(ctx, "");
+		for (i = 0; out != NULL && i < conf->n_ifaces; i++) {
+			const struct conf_iface *f = &conf->ifaces[i];
+			out = talloc_asprintf_append(out, "%s%s", i ? ", " : "",
+						     f->name);
+			if (out && f->speed)
+				out = talloc_asprintf_append(
+					out, ";speed=%llu",
+					(unsigned long long)f->speed);
+			if (out && f->rss >= 0)
+				out = talloc_asprintf_append(
+					out, ";rss=%s", f->rss ? "yes" : "no");
+			if (out && f->rdma >= 0)
+				out = talloc_asprintf_append(
+					out, ";rdma=%s", f->rdma ? "yes" : "no");
+		}
+		return out;
 	case OPT_ENCRYPT:
 		i = (size_t)*(const enum conf_encrypt *)field;
 		return talloc_strdup(ctx, i < 4 ? encrypt_names[i] : "off");
@@ -638,6 +750,7 @@ static parse_fn *const parsers[] = {
 	[OPT_LISTEN] = parse_listen,
 	[OPT_SIGNING] = parse_signing,
 	[OPT_ENCRYPT] = parse_encrypt,
+	[OPT_IFACES] = parse_ifaces,
 	[OPT_LOG_LEVEL] = parse_log_level,
 	[OPT_NETBIOS_NAME] = parse_netbios_name,
 };

@@ -29,6 +29,15 @@ struct conf_listen {
 	uint16_t port;
 };
 
+/* An interface advertised by FSCTL_QUERY_NETWORK_INTERFACE_INFO, with
+ * what the admin overrides (0 / -1: take it from the kernel). */
+struct conf_iface {
+	char *name;	    /* netdev name */
+	uint64_t speed;	    /* bits per second; 0: from sysfs */
+	int rss;	    /* -1 auto, 0 no, 1 yes */
+	int rdma;	    /* -1 auto, 0 no, 1 yes */
+};
+
 struct conf_share {
 	char *name;    /* as written in the section header */
 	char *path;    /* absolute */
@@ -52,6 +61,8 @@ struct usmbd_conf {
 	enum conf_signing server_signing;
 	enum conf_encrypt smb_encrypt;
 	bool multichannel; /* offer SMB2_GLOBAL_CAP_MULTI_CHANNEL (3.x) */
+	struct conf_iface *ifaces; /* empty: every interface that is up */
+	size_t n_ifaces;
 	int log_level; /* 0 error, 1 warning, 2 info, 3 debug */
 	uint32_t max_connections;
 	uint32_t max_pdu_size;	    /* largest NBSS message accepted */

@@ -182,6 +182,75 @@ static bool nic_has_rss(const char *ifname)
 	return rx > 1;
 }
 
+/* An RDMA device (rxe, siw, a RoCE or iWARP NIC) sits on this netdev:
+ * its GID table names it (/sys/class/infiniband/DEV/ports/N/gid_attrs). */
+static bool nic_has_rdma(const char *ifname)
+{
+	DIR *devs = opendir("/sys/class/infiniband");
+	struct dirent *dev;
+	bool found = false;
+
+	if (!devs)
+		return false;
+	while (!found && (dev = readdir(devs)) != NULL) {
+		char path[320], name[32];
+		if (dev->d_name[0] == '.')
+			continue;
+		/* port 1 is where soft and most hardware devices sit */
+		for (int i = 0; i < 4 && !found; i++) {
+			FILE *f;
+			snprintf(path, sizeof(path),
+				 "/sys/class/infiniband/%s/ports/1/gid_attrs/"
+				 "ndevs/%d",
+				 dev->d_name, i);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (fgets(name, sizeof(name), f)) {
+				name[strcspn(name, "\n")] = '\0';
+				found = strcmp(name, ifname) == 0;
+			}
+			fclose(f);
+		}
+	}
+	closedir(devs);
+	return found;
+}
+
+static const struct conf_iface *iface_conf(const struct usmbd_conf *conf,
+					   const char *ifname)
+{
+	for (size_t i = 0; i < conf->n_ifaces; i++)
+		if (strcmp(conf->ifaces[i].name, ifname) == 0)
+			return &conf->ifaces[i];
+	return NULL;
+}
+
+/*
+ * The admin's 'interfaces' list restricts and overrides what the kernel
+ * says; RDMA_CAPABLE is offered only where usmbd listens for SMB Direct.
+ */
+static bool iface_apply_conf(const struct usmbd_conf *conf,
+			     const char *ifname, struct fsctl_net_iface *out)
+{
+	const struct conf_iface *c = iface_conf(conf, ifname);
+	bool rdma;
+
+	if (conf->n_ifaces && !c)
+		return false;
+	if (c && c->speed)
+		out->link_speed = c->speed;
+	if (c && c->rss >= 0)
+		out->capability = (out->capability &
+				   ~FSCTL_NET_IFACE_RSS_CAPABLE) |
+				  (c->rss ? FSCTL_NET_IFACE_RSS_CAPABLE : 0);
+	rdma = c && c->rdma >= 0 ? c->rdma
+				 : conf->n_rdma_listen > 0 && nic_has_rdma(ifname);
+	if (rdma)
+		out->capability |= FSCTL_NET_IFACE_RDMA_CAPABLE;
+	return true;
+}
+
 static bool iface_from_ifaddr(const struct ifaddrs *ifa,
 			      struct fsctl_net_iface *out)
 {
@@ -217,6 +286,7 @@ static bool iface_from_ifaddr(const struct ifaddrs *ifa,
 /* One entry per address of an up interface; loopback only when there is
  * nothing else (a client would not reach the server there anyway). */
 static size_t list_interfaces(TALLOC_CTX *mem_ctx,
+			      const struct usmbd_conf *conf,
 			      struct fsctl_net_iface **out)
 {
 	struct ifaddrs *all, *ifa;
@@ -241,7 +311,8 @@ static size_t list_interfaces(TALLOC_CTX *mem_ctx,
 					goto out;
 				}
 			}
-			if (iface_from_ifaddr(ifa, &list[n]))
+			if (iface_from_ifaddr(ifa, &list[n]) &&
+			    iface_apply_conf(conf, ifa->ifa_name, &list[n]))
 				n++;
 		}
 	}
@@ -262,7 +333,7 @@ static NTSTATUS query_network_interfaces(struct smb2_req *req,
 	/* not about a file: the FileId must be all ones */
 	if (c->fid_p != UINT64_MAX || c->fid_v != UINT64_MAX)
 		return NT_STATUS_INVALID_PARAMETER;
-	n = list_interfaces(req, &ifs);
+	n = list_interfaces(req, req->conn->srv->conf, &ifs);
 	if (n == 0)
 		return NT_STATUS_NOT_SUPPORTED;
 	wire_wr_init(&w, req, n * FSCTL_NET_IFACE_SIZE);

@@ -432,6 +432,29 @@ static void test_encrypt_scopes(void **state)
 		     "smb encrypt");
 }
 
+static void test_interfaces(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct usmbd_conf *c = load_ok(
+		ctx, "[global]\n"
+		     "interfaces = eth0;speed=25G;rdma=yes, eth1;rss=no\n"
+		     "[a]\npath = /a\n");
+	assert_int_equal(c->n_ifaces, 2);
+	assert_string_equal(c->ifaces[0].name, "eth0");
+	assert_true(c->ifaces[0].speed == 25000000000ull);
+	assert_int_equal(c->ifaces[0].rdma, 1);
+	assert_int_equal(c->ifaces[0].rss, -1);
+	assert_string_equal(c->ifaces[1].name, "eth1");
+	assert_int_equal(c->ifaces[1].rss, 0);
+	assert_int_equal(c->ifaces[1].rdma, -1);
+	assert_true(c->ifaces[1].speed == 0);
+	talloc_free(ctx);
+	expect_error("[global]\ninterfaces = eth0;speed=fast\n", 2,
+		     "interfaces");
+	expect_error("[global]\ninterfaces = eth0;colour=blue\n", 2,
+		     "interfaces");
+}
+
 static void test_dump_roundtrip(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -776,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_share_name),
 		cmocka_unit_test(test_encrypt_scopes),
+		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_users_roundtrip),
 		cmocka_unit_test(test_users_keeps_comments),
