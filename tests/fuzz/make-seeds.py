@@ -14,6 +14,7 @@ import hmac
 import os
 import struct
 import sys
+import uuid
 
 P16 = struct.Struct('<H')
 HDR = 64
@@ -622,6 +623,179 @@ def transform_seeds(server):
     return out
 
 
+# ---- SMB Direct (MS-SMBD 2.2) ----
+
+def smbd_negotiate_req(lo=0x0100, hi=0x0100, credits=255, send=1364,
+                       recv=8192, frag=1048576):
+    return (u16(lo) + u16(hi) + u16(0) + u16(credits) + u32(send) +
+            u32(recv) + u32(frag))
+
+
+def smbd_data(payload=b'', remaining=0, flags=0, credits=255, granted=10):
+    off = 24 if payload else 0
+    hdr = (u16(credits) + u16(granted) + u16(flags) + u16(0) +
+           u32(remaining) + u32(off) + u32(len(payload)))
+    return hdr + (b'\0' * 4 + payload if payload else b'')
+
+
+def smbd_desc(offset, token, length):
+    return u64(offset) + u32(token) + u32(length)
+
+
+def smbdirect_seeds(server):
+    """Parts: negotiate request, then data transfer messages."""
+    msg = server['negotiate-311'][2:]
+    half = len(msg) // 2
+    descs = (smbd_desc(0x7f0000001000, 0x1234, 65536) +
+             smbd_desc(0x7f0000100000, 0x1235, 4096))
+    return {
+        'negotiate-only': length_prefixed([smbd_negotiate_req()]),
+        'bad-version': length_prefixed([smbd_negotiate_req(0x0200, 0x0200)]),
+        'one-message': length_prefixed([smbd_negotiate_req(),
+                                        smbd_data(msg)]),
+        'fragmented': length_prefixed([
+            smbd_negotiate_req(),
+            smbd_data(msg[:half], remaining=len(msg) - half),
+            smbd_data(msg[half:])]),
+        'keepalive': length_prefixed([
+            smbd_negotiate_req(), smbd_data(flags=1),
+            b'\xff' + smbd_data()[1:], smbd_data(msg)]),
+        'buffer-descriptors': length_prefixed([descs, descs[:16]]),
+        'negotiate-response': length_prefixed([
+            u16(0x0100) + u16(0x0100) + u16(0x0100) + u16(255) + u16(255) +
+            u16(0) + u32(0) + u32(1048576) + u32(1364) + u32(8192) +
+            u32(1048576)]),
+    }
+
+
+# ---- DCE/RPC and srvsvc (C706 12.6, MS-RPCE 2.2.2, MS-SRVS) ----
+
+SRVSVC = (uuid.UUID('4b324fc8-1670-01d3-1278-5a47bf6ee188').bytes_le +
+          u32(3))
+NDR = uuid.UUID('8a885d04-1ceb-11c9-9fe8-08002b104860').bytes_le + u32(2)
+
+
+def rpc_pdu(ptype, call_id, body, flags=3):
+    return (bytes([5, 0, ptype, flags]) + b'\x10\0\0\0' +
+            u16(16 + len(body)) + u16(0) + u32(call_id) + body)
+
+
+def rpc_bind(call_id=1, ptype=11, abstract=SRVSVC):
+    ctx = u16(0) + bytes([1, 0]) + abstract + NDR
+    return rpc_pdu(ptype, call_id, u16(4280) + u16(4280) + u32(0) +
+                   bytes([1, 0, 0, 0]) + ctx)
+
+
+def rpc_request(call_id, opnum, stub, flags=3, alloc=None):
+    alloc = len(stub) if alloc is None else alloc
+    return rpc_pdu(0, call_id, u32(alloc) + u16(0) + u16(opnum) + stub,
+                   flags)
+
+
+def ndr_string(s):
+    b = utf16(s + '\0')
+    n = len(b) // 2
+    return u32(n) + u32(0) + u32(n) + b + b'\0' * (-len(b) % 4)
+
+
+def srvsvc_share_enum(level=1):
+    return (u32(0x20000) + ndr_string('\\\\FUZZSERVER') + u32(level) +
+            u32(level) + u32(0x20004) + u32(0) + u32(0) +
+            u32(0xffffffff) + u32(0x20008) + u32(0))
+
+
+def dcerpc_seeds():
+    enum1 = srvsvc_share_enum(1)
+    get_info = (u32(0x20000) + ndr_string('\\\\FUZZSERVER') +
+                ndr_string('share') + u32(1))
+    server_info = u32(0x20000) + ndr_string('\\\\FUZZSERVER') + u32(101)
+    half = len(enum1) // 2
+    return {
+        'bind': length_prefixed([rpc_bind()]),
+        'share-enum-1': length_prefixed([rpc_bind(),
+                                         rpc_request(2, 15, enum1)]),
+        'share-enum-0': length_prefixed([
+            rpc_bind(), rpc_request(2, 15, srvsvc_share_enum(0))]),
+        'share-get-info': length_prefixed([rpc_bind(),
+                                           rpc_request(2, 16, get_info)]),
+        'server-get-info': length_prefixed([
+            rpc_bind(), rpc_request(2, 21, server_info)]),
+        'fragmented-request': length_prefixed([
+            rpc_bind(),
+            rpc_request(2, 15, enum1[:half], flags=1, alloc=len(enum1)),
+            rpc_request(2, 15, enum1[half:], flags=2)]),
+        'alter-context': length_prefixed([rpc_bind(),
+                                          rpc_bind(2, ptype=14)]),
+        'unknown-interface': length_prefixed([rpc_bind(abstract=NDR)]),
+        'split-write': length_prefixed([rpc_bind()[:10], rpc_bind()[10:]]),
+        'bad-opnum': length_prefixed([rpc_bind(),
+                                      rpc_request(2, 200, b'')]),
+    }
+
+
+# ---- security descriptors (MS-DTYP 2.4) ----
+
+def sid(auth, *subs):
+    return bytes([1, len(subs)]) + auth.to_bytes(6, 'big') + b''.join(
+        u32(x) for x in subs)
+
+
+def ace(typ, flags, mask, s, post=b''):
+    body = u32(mask) + s + post
+    return bytes([typ, flags]) + u16(4 + len(body)) + body
+
+
+def acl(aces, rev=2):
+    body = b''.join(aces)
+    return bytes([rev, 0]) + u16(8 + len(body)) + u16(len(aces)) + u16(0) + \
+        body
+
+
+def secdesc(control, owner=None, group=None, sacl=None, dacl=None):
+    off = 20
+    offs = []
+    body = b''
+    for part in (owner, group, sacl, dacl):
+        if part is None:
+            offs.append(0)
+        else:
+            offs.append(off + len(body))
+            body += part
+    return (bytes([1, 0]) + u16(control | 0x8000) + u32(offs[0]) +
+            u32(offs[1]) + u32(offs[2]) + u32(offs[3]) + body)
+
+
+def secdesc_seeds():
+    user = sid(5, 21, 1, 2, 3, 1000)
+    group = sid(5, 21, 1, 2, 3, 513)
+    everyone = sid(1, 0)
+    system = sid(5, 18)
+    creator = sid(3, 0)
+    dacl = acl([ace(1, 0, 0x2, everyone),
+                ace(0, 0, 0x1f01ff, user),
+                ace(0, 0x13, 0x10000000, system),
+                ace(0, 0x0b, 0x10000000, creator),
+                ace(0, 0, 0x1200a9, everyone)])
+    sacl = acl([ace(2, 0xc0, 0x10000, everyone),
+                ace(0x11, 0, 1, sid(16, 0x2000))])
+    # object ACE: Flags (ObjectType present) and the GUID sit between the
+    # mask and the SID (MS-DTYP 2.4.4.3); callback ACEs end in app data
+    guid = bytes(range(16))
+    obj_body = u32(0x100) + u32(1) + guid + user
+    obj = acl([bytes([5, 0]) + u16(4 + len(obj_body)) + obj_body,
+               ace(9, 0, 0x1, everyone, b'artx' + b'\0' * 4),
+               ace(0, 0, 0x1200a9, user)], 4)
+    return {
+        'owner-group-dacl': secdesc(0x4, user, group, None, dacl),
+        'full': secdesc(0x14, user, group, sacl, dacl),
+        'null-dacl': secdesc(0x4, user, group),
+        'empty-dacl': secdesc(0x4, user, group, None, acl([])),
+        'protected-inherit': secdesc(0x1404, user, group, None, dacl),
+        'callback-aces': secdesc(0x4, user, None, None, obj),
+        'owner-only': secdesc(0, user),
+    }
+
+
 def write_corpus(root, target, seeds):
     d = os.path.join(root, target)
     os.makedirs(d, exist_ok=True)
@@ -646,6 +820,9 @@ def main():
     write_corpus(root, 'users', users_seeds())
     write_corpus(root, 'unicode', unicode_seeds())
     write_corpus(root, 'setinfo', setinfo_seeds())
+    write_corpus(root, 'smbdirect', smbdirect_seeds(server))
+    write_corpus(root, 'dcerpc', dcerpc_seeds())
+    write_corpus(root, 'secdesc', secdesc_seeds())
 
 
 if __name__ == '__main__':
