@@ -38,7 +38,7 @@ struct bench_opts {
 
 /*
  * Latency histogram in nanoseconds: exact below 64 ns, then 32 linear
- * sub-buckets per power of two (about 3% resolution) up to 2^42 ns.
+ * sub-buckets per power of two (about 3% resolution) up to 2^43 ns.
  */
 #define HIST_SUB 32
 #define HIST_BUCKETS (64 + 37 * HIST_SUB)
@@ -51,8 +51,23 @@ struct bench_hist {
 
 void hist_add(struct bench_hist *h, uint64_t ns);
 void hist_merge(struct bench_hist *into, const struct bench_hist *h);
-/* The latency below which q (0..1) of the samples lie, in ns. */
+/* The latency below which q (0..1) of the samples lie, in ns: the upper
+ * bound of its bucket, capped at the largest sample. */
 uint64_t hist_quantile(const struct bench_hist *h, double q);
+/* Bucket of a latency, and the largest latency that bucket holds. */
+unsigned hist_index(uint64_t ns);
+uint64_t hist_upper(unsigned i);
+
+/* bench_stats.c: option values and rates, free of I/O. */
+/* "4k", "1M", "1G", "2T" (binary units, optional "i"/"B"), or plain
+ * bytes; 0 on malformed input or overflow. */
+uint64_t bench_parse_size(const char *s);
+/* --rw read|write|randread|randwrite|mix[=PCT]: sets o->rw (and
+ * o->mix_read_pct, 70 by default, 0..100); 0 or -1. */
+int bench_parse_rw(struct bench_opts *o, const char *s);
+/* MB/s (10^6 bytes) and operations per second; 0 for no elapsed time. */
+double bench_mb_per_s(uint64_t bytes, double wall_s);
+double bench_iops(uint64_t ops, double wall_s);
 
 struct bench_stats {
 	uint64_t ops, bytes_read, bytes_written;

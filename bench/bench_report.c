@@ -6,69 +6,6 @@
 
 #include "bench/bench.h"
 
-static unsigned hist_index(uint64_t ns)
-{
-	unsigned msb;
-
-	if (ns < 64)
-		return (unsigned)ns;
-	msb = 63u - (unsigned)__builtin_clzll(ns);
-	if (msb > 41)
-		return HIST_BUCKETS - 1;
-	/* msb >= 6: the 5 bits under the top one pick the sub-bucket */
-	return 64 + (msb - 6) * HIST_SUB +
-	       (unsigned)((ns >> (msb - 5)) & (HIST_SUB - 1));
-}
-
-/* Upper bound of a bucket: quantiles are reported conservatively. */
-static uint64_t hist_upper(unsigned i)
-{
-	unsigned msb, sub;
-
-	if (i < 64)
-		return i;
-	msb = (i - 64) / HIST_SUB + 6;
-	sub = (i - 64) % HIST_SUB;
-	return ((uint64_t)(HIST_SUB + sub + 1) << (msb - 5)) - 1;
-}
-
-void hist_add(struct bench_hist *h, uint64_t ns)
-{
-	h->n[hist_index(ns)]++;
-	h->count++;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
-void hist_merge(struct bench_hist *into, const struct bench_hist *h)
-{
-	for (unsigned i = 0; i < HIST_BUCKETS; i++)
-		into->n[i] += h->n[i];
-	into->count += h->count;
-	if (h->max_ns > into->max_ns)
-		into->max_ns = h->max_ns;
-}
-
-uint64_t hist_quantile(const struct bench_hist *h, double q)
-{
-	uint64_t want, seen = 0;
-
-	if (h->count == 0)
-		return 0;
-	want = (uint64_t)ceil(q * (double)h->count);
-	if (want == 0)
-		want = 1;
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->n[i];
-		if (seen >= want) {
-			uint64_t u = hist_upper(i);
-
-			return u < h->max_ns ? u : h->max_ns;
-		}
-	}
-	return h->max_ns;
-}
-
 const char *bench_rw_name(const struct bench_opts *o)
 {
 	static const char *const names[] = { "read", "write", "randread",
@@ -107,10 +44,9 @@ struct row {
 static struct row make_row(const struct bench_stats *st, double wall)
 {
 	struct row r;
-	double bytes = (double)(st->bytes_read + st->bytes_written);
 
-	r.mbs = wall > 0 ? bytes / wall / 1e6 : 0;
-	r.iops = wall > 0 ? (double)st->ops / wall : 0;
+	r.mbs = bench_mb_per_s(st->bytes_read + st->bytes_written, wall);
+	r.iops = bench_iops(st->ops, wall);
 	r.p50 = (double)hist_quantile(&st->lat, 0.5) / 1e3;
 	r.p99 = (double)hist_quantile(&st->lat, 0.99) / 1e3;
 	r.p999 = (double)hist_quantile(&st->lat, 0.999) / 1e3;

@@ -52,47 +52,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* "4k", "1M", "1G" (binary units), or plain bytes; 0 on error. */
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	if (end == s)
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case 't': case 'T': v <<= 40; end++; break;
-	default: break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	return *end ? 0 : v;
-}
-
-static int parse_rw(struct bench_opts *o, const char *s)
-{
-	static const char *const names[] = { "read", "write", "randread",
-					     "randwrite" };
-
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			o->rw = (enum bench_rw)i;
-			return 0;
-		}
-	}
-	if (strncmp(s, "mix", 3) == 0) {
-		o->rw = RW_MIX;
-		o->mix_read_pct = s[3] == '=' ? (unsigned)atoi(s + 4) : 70;
-		return o->mix_read_pct <= 100 ? 0 : -1;
-	}
-	return -1;
-}
-
 /* -U [DOMAIN\]user[%password] */
 static void parse_user(struct bench_opts *o, char *arg)
 {
@@ -164,15 +123,15 @@ static int parse_one(struct bench_opts *o, int c, char *arg)
 			return -1;
 		break;
 	case OPT_RDMA_THRESHOLD:
-		o->rdma_threshold = (uint32_t)parse_size(arg);
+		o->rdma_threshold = (uint32_t)bench_parse_size(arg);
 		break;
 	case 'd':
 		o->qd = (unsigned)atoi(arg);
 		return o->qd >= 1 && o->qd <= MAX_QD ? 0 : -1;
 	case 'b':
-		o->bs = (uint32_t)parse_size(arg);
+		o->bs = (uint32_t)bench_parse_size(arg);
 		return o->bs ? 0 : -1;
-	case OPT_RW: return parse_rw(o, arg);
+	case OPT_RW: return bench_parse_rw(o, arg);
 	case OPT_OP:
 		if (strcmp(arg, "io") == 0)
 			o->op = OP_IO;
@@ -187,10 +146,10 @@ static int parse_one(struct bench_opts *o, int c, char *arg)
 		o->seconds = atof(arg);
 		return o->seconds > 0 ? 0 : -1;
 	case OPT_BYTES:
-		o->bytes = parse_size(arg);
+		o->bytes = bench_parse_size(arg);
 		return o->bytes ? 0 : -1;
 	case OPT_FILE_SIZE:
-		o->file_size = parse_size(arg);
+		o->file_size = bench_parse_size(arg);
 		return o->file_size ? 0 : -1;
 	case OPT_FILES:
 		o->files = (unsigned)atoi(arg);
