@@ -5,12 +5,12 @@
 #
 # Usage: SERVER=usmbd|smbd tests/integration/run-all.sh [SUITE...]
 #   SUITE is one of: smbclient impacket encryption multichannel smbtorture
-#   garbage attack
+#   garbage attack bench
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SERVER=${SERVER:-usmbd}
 SUITES=${*:-"smbclient impacket encryption multichannel smbtorture signing
-	expiry garbage attack"}
+	expiry garbage attack bench"}
 PY=/usr/bin/python3
 passed=0
 failed=0
@@ -27,6 +27,7 @@ for suite in $SUITES; do
 	garbage) cmd=("$PY" "$HERE/test_garbage.py") limit=300 ;;
 	attack) cmd=("$PY" "$HERE/test_attack.py") limit=300 ;;
 	expiry) cmd=("$PY" "$HERE/test_expiry.py") limit=120 ;;
+	bench) cmd=("$HERE/test_bench.sh") limit=180 ;;
 	*)
 		echo "not ok - unknown suite $suite"
 		failed=$((failed + 1))
