@@ -10,7 +10,10 @@
  * WRITE pulls the data by RDMA READ before the pwrite.
  */
 #include <errno.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "smb2/brlock.h"
@@ -98,6 +101,79 @@ static void io_job_run(void *private_data)
 }
 
 static void io_done(struct tevent_req *subreq);
+static void io_finish(struct io_state *state);
+
+/*
+ * Reads and writes that cannot block run on the loop thread: from or into
+ * the page cache they cost less than the hand-off to a worker and back (a
+ * futex wake, an eventfd write and two context switches), and a write
+ * copies from a message that is still in this core's cache. Large reads
+ * stay on the pool, which copies while the loop sends. What cannot block
+ * is up to the file system: RWF_NOWAIT says so where it is supported
+ * (reads on most disk file systems); memory file systems never wait for a
+ * device, but refuse RWF_NOWAIT. Learned per device, once.
+ */
+#define IO_INLINE_READ_MAX (64 * 1024)
+#define IO_INLINE_WRITE_MAX (1024 * 1024)
+#define IO_INLINE_DEVS 8
+
+enum inline_mode { INLINE_UNKNOWN, INLINE_NOWAIT, INLINE_PLAIN, INLINE_NO };
+
+static struct {
+	uint64_t dev;
+	uint8_t mode[2]; /* enum inline_mode, for reads and for writes */
+} inline_devs[IO_INLINE_DEVS];
+static unsigned inline_devs_next;
+
+static uint8_t *inline_mode_of(const struct smb2_open *o, bool write, int fd)
+{
+	struct statfs sf;
+	unsigned i;
+
+	for (i = 0; i < IO_INLINE_DEVS; i++)
+		if (inline_devs[i].mode[0] != INLINE_UNKNOWN &&
+		    inline_devs[i].dev == o->file->dev)
+			return &inline_devs[i].mode[write];
+	i = inline_devs_next++ % IO_INLINE_DEVS;
+	inline_devs[i].dev = o->file->dev;
+	inline_devs[i].mode[0] = inline_devs[i].mode[1] = INLINE_NOWAIT;
+	if (fstatfs(fd, &sf) == 0 &&
+	    (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC))
+		inline_devs[i].mode[0] = inline_devs[i].mode[1] = INLINE_PLAIN;
+	return &inline_devs[i].mode[write];
+}
+
+/* Runs job at once if it cannot block; false: it goes to the pool. */
+static bool io_try_inline(const struct smb2_open *o, struct io_job *job)
+{
+	bool write = job->kind == IO_WRITE;
+	int fd = job->fdref->fd;
+	struct iovec v = { write ? (void *)job->data : job->buf, job->len };
+	uint8_t *mode;
+	ssize_t n;
+
+	if (job->kind == IO_FLUSH || job->rdma || job->sync_after ||
+	    job->len > (write ? IO_INLINE_WRITE_MAX : IO_INLINE_READ_MAX) ||
+	    !o->file)
+		return false;
+	mode = inline_mode_of(o, write, fd);
+	if (*mode == INLINE_NO)
+		return false;
+	if (write)
+		n = pwritev2(fd, &v, 1, (off_t)job->offset,
+			     *mode == INLINE_NOWAIT ? RWF_NOWAIT : 0);
+	else
+		n = preadv2(fd, &v, 1, (off_t)job->offset,
+			    *mode == INLINE_NOWAIT ? RWF_NOWAIT : 0);
+	if (n < 0 && errno == EOPNOTSUPP && *mode == INLINE_NOWAIT)
+		*mode = INLINE_NO;
+	/* a short transfer may be the end of the file or what was cached:
+	 * the worker does it all again and tells which */
+	if (n != (ssize_t)job->len)
+		return false;
+	job->result = n;
+	return true;
+}
 
 static struct io_state *io_state_new(struct smb2_req *req, struct smb2_open *o,
 				     struct io_job *job, uint32_t min_count)
@@ -136,6 +212,10 @@ static NTSTATUS io_start(struct smb2_req *req, struct smb2_open *o,
 
 	if (!state)
 		return NT_STATUS_NO_MEMORY;
+	if (io_try_inline(o, job)) {
+		io_finish(state); /* completes req within the handler */
+		return SMB2_STATUS_ASYNC;
+	}
 	return io_dispatch(state);
 }
 
@@ -212,16 +292,23 @@ static void io_done(struct tevent_req *subreq)
 {
 	struct io_state *state = tevent_req_callback_data(subreq,
 							  struct io_state);
-	struct smb2_req *req = state->req;
-	struct io_job *job = state->job;
-	struct wire_wr *w = &req->out;
 	int rc = threadpool_run_recv(subreq);
 
 	TALLOC_FREE(subreq);
 	if (rc != 0) {
-		smb2_req_complete(req, ntstatus_from_errno(rc));
+		smb2_req_complete(state->req, ntstatus_from_errno(rc));
 		return;
 	}
+	io_finish(state);
+}
+
+/* Answers a READ, WRITE or FLUSH whose job has run. */
+static void io_finish(struct io_state *state)
+{
+	struct smb2_req *req = state->req;
+	struct io_job *job = state->job;
+	struct wire_wr *w = &req->out;
+
 	if (job->result < 0) {
 		smb2_req_complete(req, ntstatus_from_errno((int)-job->result));
 		return;
