@@ -1496,6 +1496,5 @@ int main(void)
 		cmocka_unit_test(test_rw_invalid_lists),
 		cmocka_unit_test(test_rw_from_channel_info),
 	};
-
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
