@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "smb2/ntlmssp.h"
+#include "vfs/unicode.h"
 #include "smb2/ntlmssp_internal.h"
 #include "smb2/smb2_crypto.h"
 #include "smb2/wire.h"
@@ -118,143 +119,6 @@ static uint16_t utf16_upper(uint16_t c)
 	return c;
 }
 
-static size_t utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/*
- * UTF-16LE to NUL-terminated UTF-8. -EILSEQ for an odd length, an embedded
- * NUL or an unpaired surrogate; -ENOMEM.
- */
-static int ntlmssp_utf16_to_utf8(TALLOC_CTX *mem_ctx, const uint8_t *in,
-				 size_t len, char **out)
-{
-	size_t units = len / 2, n = 0;
-	char *s;
-
-	if (len % 2)
-		return -EILSEQ;
-	/* 3 bytes per unit at most: a surrogate pair gives 4 for 2 units */
-	s = talloc_array(mem_ctx, char, units * 3 + 1);
-	if (!s)
-		return -ENOMEM;
-	for (size_t i = 0; i < units; i++) {
-		uint32_t cp = get_le16(in + 2 * i);
-
-		if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
-			goto bad;
-		if (cp >= 0xd800 && cp <= 0xdbff) {
-			uint32_t lo;
-
-			if (i + 1 >= units)
-				goto bad;
-			lo = get_le16(in + 2 * (i + 1));
-			if (lo < 0xdc00 || lo > 0xdfff)
-				goto bad;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			i++;
-		}
-		n += utf8_put(s + n, cp);
-	}
-	s[n] = '\0';
-	*out = s;
-	return 0;
-bad:
-	talloc_free(s);
-	return -EILSEQ;
-}
-
-/* Decodes one UTF-8 sequence; 0 (and *cp) or -EILSEQ. Advances *pos. */
-static int utf8_next(const unsigned char *s, size_t *pos, uint32_t *cp)
-{
-	static const uint32_t min_cp[4] = { 0, 0x80, 0x800, 0x10000 };
-	unsigned char c = s[*pos];
-	size_t extra;
-	uint32_t v;
-
-	if (c < 0x80) {
-		extra = 0;
-		v = c;
-	} else if ((c & 0xe0) == 0xc0) {
-		extra = 1;
-		v = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		extra = 2;
-		v = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		extra = 3;
-		v = c & 0x07;
-	} else {
-		return -EILSEQ;
-	}
-	for (size_t k = 1; k <= extra; k++) {
-		unsigned char cc = s[*pos + k]; /* NUL stops the loop below */
-
-		if ((cc & 0xc0) != 0x80)
-			return -EILSEQ;
-		v = (v << 6) | (cc & 0x3f);
-	}
-	if (v < min_cp[extra] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return -EILSEQ;
-	*pos += extra + 1;
-	*cp = v;
-	return 0;
-}
-
-/* UTF-8 to UTF-16LE (no terminator), optionally upper-cased. */
-static int ntlmssp_utf8_to_utf16(TALLOC_CTX *mem_ctx, const char *in,
-				 bool upper, uint8_t **out, size_t *out_len)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t slen = strlen(in), pos = 0, n = 0;
-	/* at most one UTF-16 unit (2 bytes) per UTF-8 byte */
-	uint8_t *u = talloc_array(mem_ctx, uint8_t, slen * 2 + 2);
-
-	if (!u)
-		return -ENOMEM;
-	while (pos < slen) {
-		uint32_t cp;
-
-		if (utf8_next(s, &pos, &cp) != 0) {
-			talloc_free(u);
-			return -EILSEQ;
-		}
-		if (cp >= 0x10000) {
-			cp -= 0x10000;
-			put_le16(u + n, (uint16_t)(0xd800 + (cp >> 10)));
-			put_le16(u + n + 2, (uint16_t)(0xdc00 + (cp & 0x3ff)));
-			n += 4;
-			continue;
-		}
-		put_le16(u + n, upper ? utf16_upper((uint16_t)cp) :
-					(uint16_t)cp);
-		n += 2;
-	}
-	*out = u;
-	*out_len = n;
-	return 0;
-}
-
 /* Upper-cased copy of UTF-16LE bytes (surrogates pass unchanged). */
 static uint8_t *utf16_upper_dup(TALLOC_CTX *mem_ctx, const uint8_t *in,
 				size_t len)
@@ -293,17 +157,16 @@ struct ntlmssp_server *ntlmssp_server_new(TALLOC_CTX *mem_ctx,
 	 * what follows the host label of the DNS name.
 	 */
 	dot = strchr(dns_name, '.');
-	rc = ntlmssp_utf8_to_utf16(s, netbios_name, true, &s->nb_name,
-				   &s->nb_name_len);
+	rc = utf8_to_utf16le(s, netbios_name, &s->nb_name, &s->nb_name_len);
+	/* NetBIOS names go out upper-cased */
+	for (size_t i = 0; rc == 0 && i + 1 < s->nb_name_len; i += 2)
+		put_le16(s->nb_name + i, utf16_upper(get_le16(s->nb_name + i)));
 	if (rc == 0)
-		rc = ntlmssp_utf8_to_utf16(s, dns_name, false,
-					   &s->dns_computer,
-					   &s->dns_computer_len);
+		rc = utf8_to_utf16le(s, dns_name, &s->dns_computer,
+				     &s->dns_computer_len);
 	if (rc == 0)
-		rc = ntlmssp_utf8_to_utf16(s, dot && dot[1] ? dot + 1 :
-							      dns_name,
-					   false, &s->dns_domain,
-					   &s->dns_domain_len);
+		rc = utf8_to_utf16le(s, dot && dot[1] ? dot + 1 : dns_name,
+				     &s->dns_domain, &s->dns_domain_len);
 	if (rc != 0) {
 		talloc_free(s);
 		return NULL;
@@ -718,12 +581,12 @@ static NTSTATUS ntlmssp_decode_names(TALLOC_CTX *mem_ctx,
 				     const struct ntlmssp_auth_msg *m,
 				     struct ntlmssp_auth_result *res)
 {
-	if (ntlmssp_utf16_to_utf8(mem_ctx, m->user.p, m->user.len,
-				  &res->user) != 0 ||
-	    ntlmssp_utf16_to_utf8(mem_ctx, m->domain.p, m->domain.len,
-				  &res->domain) != 0 ||
-	    ntlmssp_utf16_to_utf8(mem_ctx, m->workstation.p,
-				  m->workstation.len, &res->workstation) != 0)
+	if (utf16le_to_utf8(mem_ctx, m->user.p, m->user.len, &res->user) !=
+		    0 ||
+	    utf16le_to_utf8(mem_ctx, m->domain.p, m->domain.len,
+			    &res->domain) != 0 ||
+	    utf16le_to_utf8(mem_ctx, m->workstation.p, m->workstation.len,
+			    &res->workstation) != 0)
 		return NT_STATUS_INVALID_PARAMETER;
 	return NT_STATUS_OK;
 }
