@@ -349,8 +349,11 @@ static void test_round_trip_all_ciphers(void **state)
 			fill_pattern(plain, len, (uint8_t)s);
 			wire = seal(all_ciphers[c], key, s, plain, len, len / 3,
 				    len - len / 5);
-			assert_memory_not_equal(wire + HDR, plain,
-						len < 16 ? len : 16);
+			/* with a random salt in the nonce, a ciphertext of
+			 * a few bytes equals its plaintext by chance (1 in
+			 * 256 for one byte): compare 16 bytes or none */
+			if (len >= 16)
+				assert_memory_not_equal(wire + HDR, plain, 16);
 			assert_int_equal(
 				smb2_transform_decrypt(all_ciphers[c], key,
 						       smb2_cipher_key_len(
